@@ -1,0 +1,239 @@
+// One logical processor: architectural state, its MMU, the decode cache and the instruction loop.
+import { CpuState, AC, IF, RSP } from './state.js';
+import { CpuFault, VEC_GP, VEC_NP, VEC_UD, vectorName } from './faults.js';
+import { decode } from './decoder.js';
+import { Insn } from './insn.js';
+import { Mmu } from '../mmu/mmu.js';
+import { ACC_IMPLICIT } from '../mmu/access.js';
+import { PhysicalMemory, FRAME_HAS_CODE } from '../memory/physical.js';
+import { CpuBus, EMPTY_BUS } from './bus.js';
+import { EmulatorHooks } from '../hooks.js';
+import { getFlags, materialize } from './flags.js';
+import { deliver, raiseException, EV_EXTERNAL } from './interrupts.js';
+import { CpuidConfig, defaultCpuid } from './cpuid.js';
+import { hex64 } from './u64.js';
+import './ops/index.js';
+
+/** Why run() returned. */
+export const RUN_BUDGET = 0;
+export const RUN_HALT = 1;
+export const RUN_PAUSE = 2;
+export const RUN_STOPPED = 3;
+
+export interface TripleFaultReport {
+  ripLo: number;
+  ripHi: number;
+  chain: string[];
+}
+
+export class Cpu extends CpuState {
+  readonly mmu: Mmu;
+  bus: CpuBus = EMPTY_BUS;
+  hooks: EmulatorHooks | null = null;
+  cpuid: CpuidConfig = defaultCpuid();
+  /** Start of the instruction being executed (faults restore RIP to it). */
+  insnRipLo = 0;
+  insnRipHi = 0;
+  /** Scratch: effective address of the last memory operand and high half of the last 64-bit operand. */
+  eaLo = 0;
+  eaHi = 0;
+  opHi = 0;
+  /** Set by PAUSE (and similar) to end the scheduler slice early. */
+  yieldRequested = false;
+  tripleFaultReport: TripleFaultReport | null = null;
+  /** Counters beyond the MMU's. */
+  interruptsTaken = 0;
+  exceptionsTaken = 0;
+  haltedInstructions = 0;
+  /** PAUSE instructions executed (spin-wait hints). */
+  pauses = 0;
+  /** Instruction trace callback (--trace): called before each instruction executes. */
+  tracer: ((cpu: Cpu, i: Insn) => void) | null = null;
+
+  constructor(index: number, readonly mem: PhysicalMemory) {
+    super(index);
+    this.mmu = new Mmu(this, mem);
+  }
+
+  setHooks(h: EmulatorHooks | null): void {
+    this.hooks = h;
+    this.mmu.setHooks(h);
+  }
+
+  // ------------------------------------------------------------------ state changes with side effects
+
+  setCpl(cpl: number): void {
+    if (cpl !== this.cpl) {
+      this.cpl = cpl;
+      this.mmu.modeChanged();
+    }
+  }
+
+  /** Writes RFLAGS (all bits); AC changes the rights of supervisor accesses (SMAP). */
+  setFlags(v: number): void {
+    const oldAc = this.flags & AC;
+    this.flags = (v & 0x3f7fd5) | 2; // bit 1 reads as 1; 3, 5, 15 and 22-63 as 0
+    this.lfOp = 0;
+    if ((this.flags & AC) !== oldAc) this.mmu.modeChanged();
+  }
+
+  getFlags(): number {
+    return getFlags(this);
+  }
+
+  /** DPL of a code-segment descriptor in the GDT (for IDT gates and far transfers). */
+  codeSegmentDpl(selector: number, errIfBad: number): number {
+    const index = selector & 0xfff8;
+    if (index === 0 || (selector & 4) !== 0) throw new CpuFault(VEC_GP, errIfBad);
+    if (index + 7 > this.gdtrLimit) throw new CpuFault(VEC_GP, selector & 0xfffc);
+    const s = (this.gdtrBaseLo >>> 0) + index;
+    const lo = s | 0, hi = s > 0xffffffff ? (this.gdtrBaseHi + 1) | 0 : this.gdtrBaseHi;
+    this.mmu.read64With(lo, hi, ACC_IMPLICIT);
+    const w1 = this.mmu.hi;
+    if (((w1 >>> 11) & 3) !== 3) throw new CpuFault(VEC_GP, selector & 0xfffc); // code, non-system
+    if (((w1 >>> 15) & 1) === 0) throw new CpuFault(VEC_NP, selector & 0xfffc);
+    return (w1 >>> 13) & 3;
+  }
+
+  noteInterrupt(vector: number, external: boolean): void {
+    if (external) this.interruptsTaken++;
+    else this.exceptionsTaken++;
+    if (this.hooks !== null && this.hooks.interrupt !== undefined) this.hooks.interrupt(this.index, vector, external);
+  }
+
+  tripleFault(chain: CpuFault[]): void {
+    this.stopped = true;
+    this.tripleFaultReport = {
+      ripLo: this.insnRipLo, ripHi: this.insnRipHi,
+      chain: chain.map((f) => f.toString()),
+    };
+  }
+
+  describeTripleFault(): string {
+    const r = this.tripleFaultReport;
+    if (r === null) return '';
+    return `triple fault on CPU ${this.index} at RIP 0x${hex64(r.ripLo, r.ripHi)}: ${r.chain.join(' -> ')}`;
+  }
+
+  // ------------------------------------------------------------------ fetch and decode
+
+  private readonly scratchFetch = { lo: 0, hi: 0 };
+
+  /** The decoded instruction at RIP (cached per physical frame unless it crosses a page). */
+  fetchInsn(): Insn {
+    const lo = this.ripLo, hi = this.ripHi;
+    const frame = this.mmu.fetchFrame(lo, hi);
+    if (frame === null) return this.decodeSlow(lo, hi);
+    const off = lo & 0xfff;
+    let code = frame.code as (Insn | undefined)[] | null;
+    if (code !== null) {
+      const cached = code[off];
+      if (cached !== undefined) return cached;
+    }
+    const bytes = frame.bytes;
+    let insn: Insn;
+    try {
+      insn = decode((k) => {
+        if (off + k >= 4096) throw PAGE_END;
+        return bytes[off + k];
+      });
+    } catch (e) {
+      if (e === PAGE_END) return this.decodeSlow(lo, hi); // crosses into the next page: not cached
+      throw e;
+    }
+    if (code === null) {
+      code = new Array(4096);
+      frame.code = code;
+      frame.flags |= FRAME_HAS_CODE;
+    }
+    code[off] = insn;
+    return insn;
+  }
+
+  private decodeSlow(lo: number, hi: number): Insn {
+    const mmu = this.mmu;
+    return decode((k) => {
+      const s = (lo >>> 0) + k;
+      return mmu.fetch8(s | 0, s > 0xffffffff ? (hi + 1) | 0 : hi);
+    });
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  /**
+   * Executes up to `budget` instructions. Returns RUN_* telling why it stopped. Interrupts are taken at
+   * instruction boundaries when RFLAGS.IF=1 and no interrupt shadow is active (SDM 6.8.3).
+   */
+  run(budget: number): number {
+    let executed = 0;
+    this.yieldRequested = false;
+    while (executed < budget) {
+      if (this.stopped) return RUN_STOPPED;
+      if ((this.flags & IF) !== 0 && !this.interruptShadow) {
+        const v = this.bus.pendingInterrupt(this.index);
+        if (v >= 0) this.takeExternal(v);
+        if (this.stopped) return RUN_STOPPED;
+      }
+      if (this.halted) return RUN_HALT;
+      try {
+        while (executed < budget) {
+          this.interruptShadow = false;
+          const insn = this.fetchInsn();
+          const lo = this.ripLo;
+          this.insnRipLo = lo;
+          this.insnRipHi = this.ripHi;
+          const nlo = (lo + insn.len) | 0;
+          if ((nlo >>> 0) < (lo >>> 0)) this.ripHi = (this.ripHi + 1) | 0;
+          this.ripLo = nlo;
+          if (this.tracer !== null) this.tracer(this, insn);
+          insn.exec(this, insn);
+          executed++;
+          this.instructions++;
+          if (this.halted || this.yieldRequested || this.interruptShadow) break;
+          if ((this.flags & IF) !== 0 && this.bus.pendingInterrupt(this.index) >= 0) break;
+        }
+        if (this.yieldRequested) return RUN_PAUSE;
+      } catch (e) {
+        if (!(e instanceof CpuFault)) throw e;
+        this.ripLo = this.insnRipLo;
+        this.ripHi = this.insnRipHi;
+        this.interruptShadow = false;
+        if (e.vector === VEC_UD && this.hooks !== null && this.hooks.invalidOpcode !== undefined) {
+          materialize(this);
+          if (this.hooks.invalidOpcode(this.index)) { executed++; this.instructions++; continue; }
+        }
+        if (this.hooks !== null && this.hooks.fault !== undefined && e.vector !== 14) {
+          this.hooks.fault({ cpu: this.index, vector: e.vector, errorCode: e.errorCode, addrLo: 0, addrHi: 0,
+            ripLo: this.ripLo, ripHi: this.ripHi });
+        }
+        materialize(this);
+        if (!raiseException(this, e)) return RUN_STOPPED;
+      }
+    }
+    return RUN_BUDGET;
+  }
+
+  private takeExternal(vector: number): void {
+    this.bus.acknowledgeInterrupt(this.index, vector);
+    this.halted = false;
+    materialize(this);
+    this.insnRipLo = this.ripLo;
+    this.insnRipHi = this.ripHi;
+    try {
+      this.noteInterrupt(vector, true);
+      deliver(this, vector, EV_EXTERNAL, -1);
+    } catch (e) {
+      if (!(e instanceof CpuFault)) throw e;
+      raiseException(this, e);
+    }
+  }
+
+  /** Human-readable one-line description of a vector (for reports). */
+  static vectorName(v: number): string {
+    return vectorName(v);
+  }
+
+  get rsp(): number { return this.regs[RSP << 1]; }
+}
+
+const PAGE_END = { pageEnd: true };

@@ -1,0 +1,2 @@
+// (family registered here: see ops/index.ts)
+export {};

@@ -1,0 +1,166 @@
+// Sparse physical memory: one 4 KiB frame is allocated on its first write; reads of untouched backed
+// memory return zero; addresses outside every e820 range read as all-ones and drop writes (as on a PC).
+import { E820Map } from './e820.js';
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+
+/** Frame.flags bits: a write to a frame with any flag set must take the slow path (notifyWrite). */
+export const FRAME_HAS_CODE = 1;
+export const FRAME_WATCHED = 2;
+
+/** One allocated 4 KiB frame. */
+export class Frame {
+  readonly bytes = new Uint8Array(PAGE_SIZE);
+  readonly view = new DataView(this.bytes.buffer);
+  /** FRAME_* bits; 0 for a plain data frame (the common, fast case). */
+  flags = 0;
+  /** Decoded-instruction cache for this frame (owned by the CPU); dropped on any write to the frame. */
+  code: unknown[] | null = null;
+  constructor(readonly pfn: number) {}
+}
+
+/** Listener for writes to watched frames (the stale-TLB oracle tracks page-table writes through it). */
+export type PhysWriteListener = (paddr: number, size: number) => void;
+
+export class PhysicalMemory {
+  readonly map = new E820Map();
+  private readonly frames = new Map<number, Frame>();
+  /** Backed-ness cache per frame: 1 backed, 2 unbacked (0 unknown). Cleared when ranges change. */
+  private backedCache = new Map<number, number>();
+  private lastPfn = -1;
+  private lastFrame: Frame | null = null;
+  /** Frames allocated so far (host cost follows what the guest touches). */
+  allocatedFrames = 0;
+  /** Called for every write to a frame flagged FRAME_WATCHED (before the bytes change). */
+  onWatchedWrite: PhysWriteListener | null = null;
+
+  /** Slow part of every write to a frame whose flags are non-zero: drop decoded code, tell watchers. */
+  notifyWrite(f: Frame, paddr: number, size: number): void {
+    if (f.code !== null) { f.code = null; f.flags &= ~FRAME_HAS_CODE; }
+    if ((f.flags & FRAME_WATCHED) !== 0 && this.onWatchedWrite !== null) this.onWatchedWrite(paddr, size);
+  }
+
+  /** Marks a frame so that writes to it are reported to onWatchedWrite (allocates the frame). */
+  watchFrame(pfn: number): void {
+    const f = this.frameForWrite(pfn);
+    if (f !== null) f.flags |= FRAME_WATCHED;
+  }
+
+  addRange(base: number, length: number, type: number): void {
+    this.map.add(base, length, type);
+    this.backedCache.clear();
+  }
+
+  /** True when the frame lies inside some e820 range (RAM, reserved, persistent...). */
+  isBacked(pfn: number): boolean {
+    const c = this.backedCache.get(pfn);
+    if (c !== undefined) return c === 1;
+    const backed = this.map.find(pfn * PAGE_SIZE) !== undefined;
+    this.backedCache.set(pfn, backed ? 1 : 2);
+    return backed;
+  }
+
+  /** The frame if it has been allocated, else null (never allocates). */
+  peekFrame(pfn: number): Frame | null {
+    if (pfn === this.lastPfn) return this.lastFrame;
+    const f = this.frames.get(pfn);
+    if (f === undefined) return null;
+    this.lastPfn = pfn;
+    this.lastFrame = f;
+    return f;
+  }
+
+  /** The frame for a write: allocated on first use; null when the frame is unbacked. */
+  frameForWrite(pfn: number): Frame | null {
+    const f = this.peekFrame(pfn);
+    if (f !== null) return f;
+    if (!this.isBacked(pfn)) return null;
+    const nf = new Frame(pfn);
+    this.frames.set(pfn, nf);
+    this.allocatedFrames++;
+    this.lastPfn = pfn;
+    this.lastFrame = nf;
+    return nf;
+  }
+
+  // ---- byte-granular physical access (page walks, DMA-like host access, slow paths) ----
+
+  read8(paddr: number): number {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.peekFrame(pfn);
+    if (f !== null) return f.bytes[paddr - pfn * PAGE_SIZE];
+    return this.isBacked(pfn) ? 0 : 0xff;
+  }
+
+  write8(paddr: number, v: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.frameForWrite(pfn);
+    if (f === null) return;
+    if (f.flags !== 0) this.notifyWrite(f, paddr, 1);
+    f.bytes[paddr - pfn * PAGE_SIZE] = v;
+  }
+
+  /** Aligned-or-not 32-bit read as int32. */
+  read32(paddr: number): number {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const off = paddr - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 4) {
+      const f = this.peekFrame(pfn);
+      if (f !== null) return f.view.getInt32(off, true);
+      return this.isBacked(pfn) ? 0 : -1;
+    }
+    return (this.read8(paddr) | (this.read8(paddr + 1) << 8) | (this.read8(paddr + 2) << 16) | (this.read8(paddr + 3) << 24));
+  }
+
+  write32(paddr: number, v: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const off = paddr - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 4) {
+      const f = this.frameForWrite(pfn);
+      if (f === null) return;
+      if (f.flags !== 0) this.notifyWrite(f, paddr, 4);
+      f.view.setInt32(off, v, true);
+      return;
+    }
+    for (let i = 0; i < 4; i++) this.write8(paddr + i, (v >>> (8 * i)) & 0xff);
+  }
+
+  /** Copies bytes out (reads of untouched memory give zeros, unbacked give 0xff). */
+  readBytes(paddr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let i = 0;
+    while (i < length) {
+      const p = paddr + i;
+      const pfn = Math.floor(p / PAGE_SIZE);
+      const off = p - pfn * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, length - i);
+      const f = this.peekFrame(pfn);
+      if (f !== null) out.set(f.bytes.subarray(off, off + n), i);
+      else if (!this.isBacked(pfn)) out.fill(0xff, i, i + n);
+      i += n;
+    }
+    return out;
+  }
+
+  writeBytes(paddr: number, data: Uint8Array): void {
+    let i = 0;
+    while (i < data.length) {
+      const p = paddr + i;
+      const pfn = Math.floor(p / PAGE_SIZE);
+      const off = p - pfn * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, data.length - i);
+      const f = this.frameForWrite(pfn);
+      if (f !== null) {
+        if (f.flags !== 0) this.notifyWrite(f, p, n);
+        f.bytes.set(data.subarray(i, i + n), off);
+      }
+      i += n;
+    }
+  }
+
+  /** Host bytes actually allocated for guest memory. */
+  hostBytes(): number {
+    return this.allocatedFrames * PAGE_SIZE;
+  }
+}

@@ -1,0 +1,486 @@
+// The one entry point for every linear address of a CPU: data, stack, instruction fetch, descriptor
+// tables. A small direct-mapped front-end (one tag per access class, like a hardware L1 TLB) caches
+// the host frame of recent translations; behind it sits the architectural TLB (tlb.ts) and the walker.
+// The front-end is only a cache of the TLB: it is cleared whenever the TLB loses an entry or the mode
+// that decides rights changes, so it never outlives the architectural state.
+import { CpuState } from '../cpu/state.js';
+import { CpuFault, VEC_GP, VEC_PF, VEC_SS } from '../cpu/faults.js';
+import { Frame, PhysicalMemory, PAGE_SIZE } from '../memory/physical.js';
+import {
+  EmulatorHooks, FLUSH_INVLPG, FLUSH_INVPCID_ADDR, FLUSH_INVPCID_ALL, FLUSH_INVPCID_CONTEXT,
+  FLUSH_INVPCID_NONGLOBAL, FLUSH_KINDS, FLUSH_MOV_CR0, FLUSH_MOV_CR3, FLUSH_MOV_CR4,
+} from '../hooks.js';
+import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_W } from './access.js';
+import { PagingMode } from './paging-mode.js';
+import { TlbEntry, TlbStore, UnboundedTlb } from './tlb.js';
+import { PageWalker, WalkResult, rightsFault } from './walker.js';
+
+const TWO32 = 4294967296;
+const TWO20 = 1048576;
+const FE_BITS = 10;
+const FE_SIZE = 1 << FE_BITS;
+const FE_MASK = FE_SIZE - 1;
+const NO_TAG = -1e300; // never equal to a page number
+
+export class MmuCounters {
+  translations = 0;
+  /** Hits counted in the front-end plus hits found in the TLB proper. */
+  hits = 0;
+  misses = 0;
+  walks = 0;
+  faults = 0;
+  fills = 0;
+  evictions = 0;
+  /** Per flush kind: number of flush operations and entries dropped. */
+  readonly flushes = new Float64Array(FLUSH_KINDS);
+  readonly dropped = new Float64Array(FLUSH_KINDS);
+  readonly droppedGlobal = new Float64Array(FLUSH_KINDS);
+}
+
+export class Mmu {
+  readonly mode: PagingMode;
+  readonly walker: PageWalker;
+  readonly counters = new MmuCounters();
+  hooks: EmulatorHooks | null = null;
+  /** High half of the last read64. */
+  hi = 0;
+
+  // front-end: per slot, the signed linear page number allowed for read / write / fetch, and the frame
+  private readonly tagR = new Float64Array(FE_SIZE).fill(NO_TAG);
+  private readonly tagW = new Float64Array(FE_SIZE).fill(NO_TAG);
+  private readonly tagX = new Float64Array(FE_SIZE).fill(NO_TAG);
+  private readonly feFrame: (Frame | null)[] = new Array(FE_SIZE).fill(null);
+  private readonly feEntry: (TlbEntry | null)[] = new Array(FE_SIZE).fill(null);
+  /** Front-end disabled (every access goes to the TLB proper): set while someone listens to hits. */
+  private frontEndOff = false;
+  private readonly wr = new WalkResult();
+  private readonly dbg = new WalkResult();
+
+  constructor(readonly s: CpuState, readonly mem: PhysicalMemory, public tlb: TlbStore = new UnboundedTlb()) {
+    this.mode = new PagingMode(s);
+    this.walker = new PageWalker(mem, this.mode);
+  }
+
+  setHooks(h: EmulatorHooks | null): void {
+    this.hooks = h;
+    this.frontEndOff = h !== null && h.tlbHit !== undefined;
+    this.clearFrontEnd();
+  }
+
+  /** Must be called after any change to CPL, CR0, CR3, CR4, EFER or RFLAGS.AC (rights depend on them). */
+  modeChanged(): void {
+    this.clearFrontEnd();
+  }
+
+  clearFrontEnd(): void {
+    this.tagR.fill(NO_TAG);
+    this.tagW.fill(NO_TAG);
+    this.tagX.fill(NO_TAG);
+  }
+
+  // ------------------------------------------------------------------ data accesses (hot path)
+
+  read8(lo: number, hi: number): number {
+    const slot = (lo >>> 12) & FE_MASK;
+    if (this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
+      this.counters.hits++;
+      return (this.feFrame[slot] as Frame).bytes[lo & 0xfff];
+    }
+    return this.mem.read8(this.translate(lo, hi, this.dataAccess(0)));
+  }
+
+  read16(lo: number, hi: number): number {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4094 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
+      this.counters.hits++;
+      return (this.feFrame[slot] as Frame).view.getUint16(off, true);
+    }
+    return this.readSlow(lo, hi, 2, this.dataAccess(0));
+  }
+
+  read32(lo: number, hi: number): number {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4092 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
+      this.counters.hits++;
+      return (this.feFrame[slot] as Frame).view.getInt32(off, true);
+    }
+    return this.readSlow(lo, hi, 4, this.dataAccess(0));
+  }
+
+  /** Returns the low half; the high half is left in this.hi. */
+  read64(lo: number, hi: number): number {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4088 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
+      this.counters.hits++;
+      const v = (this.feFrame[slot] as Frame).view;
+      this.hi = v.getInt32(off + 4, true);
+      return v.getInt32(off, true);
+    }
+    return this.read64Slow(lo, hi, this.dataAccess(0));
+  }
+
+  write8(lo: number, hi: number, v: number): void {
+    const slot = (lo >>> 12) & FE_MASK;
+    if (this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
+      const f = this.feFrame[slot] as Frame;
+      this.counters.hits++;
+      if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + (lo & 0xfff), 1);
+      f.bytes[lo & 0xfff] = v;
+      return;
+    }
+    this.writeSlow(lo, hi, 1, v, 0, this.dataAccess(ACC_WRITE));
+  }
+
+  write16(lo: number, hi: number, v: number): void {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4094 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
+      const f = this.feFrame[slot] as Frame;
+      this.counters.hits++;
+      if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 2);
+      f.view.setUint16(off, v, true);
+      return;
+    }
+    this.writeSlow(lo, hi, 2, v, 0, this.dataAccess(ACC_WRITE));
+  }
+
+  write32(lo: number, hi: number, v: number): void {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4092 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
+      const f = this.feFrame[slot] as Frame;
+      this.counters.hits++;
+      if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 4);
+      f.view.setInt32(off, v, true);
+      return;
+    }
+    this.writeSlow(lo, hi, 4, v, 0, this.dataAccess(ACC_WRITE));
+  }
+
+  write64(lo: number, hi: number, vLo: number, vHi: number): void {
+    const off = lo & 0xfff;
+    const slot = (lo >>> 12) & FE_MASK;
+    if (off <= 4088 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
+      const f = this.feFrame[slot] as Frame;
+      this.counters.hits++;
+      if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 8);
+      f.view.setInt32(off, vLo, true);
+      f.view.setInt32(off + 4, vHi, true);
+      return;
+    }
+    this.writeSlow(lo, hi, 8, vLo, vHi, this.dataAccess(ACC_WRITE));
+  }
+
+  /** Access flags for an explicit data access at the current CPL. */
+  dataAccess(base: number): number {
+    return this.s.cpl === 3 ? base | ACC_USER : base;
+  }
+
+  // ------------------------------------------------------- accesses with explicit kinds (slow side)
+
+  /** Reads `size` (1, 2, 4) bytes with explicit access flags (stack, implicit...). */
+  readSized(lo: number, hi: number, size: number, access: number): number {
+    return this.readSlow(lo, hi, size, access);
+  }
+  read64With(lo: number, hi: number, access: number): number {
+    return this.read64Slow(lo, hi, access);
+  }
+  writeSized(lo: number, hi: number, size: number, vLo: number, vHi: number, access: number): void {
+    this.writeSlow(lo, hi, size, vLo, vHi, access | ACC_WRITE);
+  }
+
+  private readSlow(lo: number, hi: number, size: number, access: number): number {
+    const off = lo & 0xfff;
+    if (off + size <= PAGE_SIZE) {
+      const p = this.translate(lo, hi, access);
+      const mem = this.mem;
+      if (size === 4) return mem.read32(p);
+      if (size === 1) return mem.read8(p);
+      return mem.read8(p) | (mem.read8(p + 1) << 8);
+    }
+    return this.readSplit(lo, hi, size, access);
+  }
+
+  private read64Slow(lo: number, hi: number, access: number): number {
+    const off = lo & 0xfff;
+    if (off <= PAGE_SIZE - 8) {
+      const p = this.translate(lo, hi, access);
+      this.hi = this.mem.read32(p + 4);
+      return this.mem.read32(p);
+    }
+    const vLo = this.readSplit(lo, hi, 4, access);
+    const nlo = (lo + 4) | 0;
+    const nhi = (lo >>> 0) + 4 > 0xffffffff ? (hi + 1) | 0 : hi;
+    this.hi = this.readSplit(nlo, nhi, 4, access);
+    return vLo;
+  }
+
+  /** A read that may cross a page: both pages are translated before any byte is read. */
+  private readSplit(lo: number, hi: number, size: number, access: number): number {
+    let v = 0;
+    const p0 = this.translate(lo, hi, access);
+    const firstLen = Math.min(size, PAGE_SIZE - (lo & 0xfff));
+    let p1 = 0;
+    if (firstLen < size) {
+      const nlo = (lo + firstLen) | 0;
+      const nhi = (lo >>> 0) + firstLen > 0xffffffff ? (hi + 1) | 0 : hi;
+      p1 = this.translate(nlo, nhi, access);
+    }
+    for (let i = 0; i < size; i++) {
+      const b = i < firstLen ? this.mem.read8(p0 + i) : this.mem.read8(p1 + i - firstLen);
+      v |= b << (8 * i);
+    }
+    return v;
+  }
+
+  private writeSlow(lo: number, hi: number, size: number, vLo: number, vHi: number, access: number): void {
+    const off = lo & 0xfff;
+    const p0 = this.translate(lo, hi, access);
+    const firstLen = Math.min(size, PAGE_SIZE - off);
+    let p1 = 0;
+    if (firstLen < size) {
+      const nlo = (lo + firstLen) | 0;
+      const nhi = (lo >>> 0) + firstLen > 0xffffffff ? (hi + 1) | 0 : hi;
+      p1 = this.translate(nlo, nhi, access);
+    }
+    const mem = this.mem;
+    if (firstLen === size && size === 4) { mem.write32(p0, vLo); return; }
+    if (firstLen === size && size === 8) { mem.write32(p0, vLo); mem.write32(p0 + 4, vHi); return; }
+    for (let i = 0; i < size; i++) {
+      const b = i < 4 ? (vLo >>> (8 * i)) & 0xff : (vHi >>> (8 * (i - 4))) & 0xff;
+      if (i < firstLen) mem.write8(p0 + i, b);
+      else mem.write8(p1 + i - firstLen, b);
+    }
+  }
+
+  // ------------------------------------------------------------------ instruction fetch
+
+  /** The frame holding the instruction byte at (lo,hi) for execution, or null if unbacked/untouched. */
+  fetchFrame(lo: number, hi: number): Frame | null {
+    const slot = (lo >>> 12) & FE_MASK;
+    if (this.tagX[slot] === hi * TWO20 + (lo >>> 12)) {
+      this.counters.hits++;
+      return this.feFrame[slot];
+    }
+    const p = this.translate(lo, hi, this.dataAccess(ACC_FETCH));
+    return this.mem.peekFrame(Math.floor(p / PAGE_SIZE));
+  }
+
+  /** One instruction byte (fetch access), for decoding across a page boundary. */
+  fetch8(lo: number, hi: number): number {
+    return this.mem.read8(this.translate(lo, hi, this.dataAccess(ACC_FETCH)));
+  }
+
+  // ------------------------------------------------------------------ translation
+
+  /** Whether (lo,hi) is canonical for the current paging depth (SDM 3.3.7.1). */
+  isCanonical(hi: number): boolean {
+    const top = this.mode.la57 ? hi >> 24 : hi >> 15;
+    return top === 0 || top === -1;
+  }
+
+  /**
+   * Translates a linear address for an access: TLB, else a walk that fills the TLB; raises #GP/#SS for
+   * non-canonical addresses and #PF for faults. Returns the physical address.
+   */
+  translate(lo: number, hi: number, access: number): number {
+    const c = this.counters;
+    c.translations++;
+    if (!this.isCanonical(hi)) {
+      c.faults++;
+      throw new CpuFault((access & ACC_STACK) !== 0 ? VEC_SS : VEC_GP, 0);
+    }
+    if (!this.mode.paging) return (hi >>> 0) * TWO32 + (lo >>> 0);
+    const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
+    const pcid = this.mode.pcid;
+    const tlb = this.tlb;
+    const mask = tlb.levelMask();
+    let e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
+    if (e !== null) {
+      const write = (access & ACC_WRITE) !== 0;
+      if (rightsFault(this.mode, e.perm, access) === 0 && (!write || e.dirty)) {
+        c.hits++;
+        if (this.hooks !== null && this.hooks.tlbHit !== undefined) this.hooks.tlbHit(this.s.index, e, lo, hi, access);
+        const paddr = this.entryPaddr(e, lo, hi);
+        this.fillFrontEnd(e, lo, hi, access, paddr);
+        return paddr;
+      }
+      // A denied access re-walks (a #PF invalidates the address's entries, SDM 4.10.4.1); so does a
+      // write through an entry whose D flag was clear (SDM 4.8).
+      this.dropEntry(e);
+    }
+    c.misses++;
+    return this.walkAndFill(lo, hi, vpn4k, pcid, access);
+  }
+
+  private walkAndFill(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {
+    const r = this.wr;
+    const c = this.counters;
+    c.walks++;
+    this.walker.walk(lo, hi, access, true, r);
+    if (r.fault !== 0) {
+      c.faults++;
+      if (this.hooks !== null && this.hooks.fault !== undefined) {
+        this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.fault, addrLo: lo, addrHi: hi,
+          ripLo: this.s.ripLo, ripHi: this.s.ripHi });
+      }
+      throw new CpuFault(VEC_PF, r.fault, lo, hi);
+    }
+    const e = new TlbEntry();
+    e.level = r.leafLevel;
+    e.vpn = r.leafLevel === 0 ? vpn4k : Math.floor(vpn4k / (r.leafLevel === 1 ? 512 : 262144));
+    e.pageBase = r.pageBase;
+    e.perm = r.perm;
+    e.dirty = r.dirty;
+    e.global = r.global;
+    e.pcid = pcid;
+    e.leafPaddr = r.leafPaddr;
+    e.leafLo = r.leafLo;
+    e.leafHi = r.leafHi;
+    e.fillTime = this.s.instructions;
+    e.fillRipLo = this.s.ripLo;
+    e.fillRipHi = this.s.ripHi;
+    const evicted = this.tlb.insert(e);
+    c.fills++;
+    if (evicted !== null) { c.evictions++; this.clearFrontEnd(); }
+    if (this.hooks !== null && this.hooks.tlbFill !== undefined) this.hooks.tlbFill(this.s.index, e, access);
+    const paddr = r.paddrPage + (lo & 0xfff);
+    this.fillFrontEnd(e, lo, hi, access, paddr);
+    return paddr;
+  }
+
+  private entryPaddr(e: TlbEntry, lo: number, _hi: number): number {
+    const inner = e.level === 0 ? 0 : e.level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
+    return e.pageBase + inner + (lo & 0xfff);
+  }
+
+  private fillFrontEnd(e: TlbEntry, lo: number, hi: number, access: number, paddr: number): void {
+    if (this.frontEndOff || (access & ACC_IMPLICIT) !== 0) return;
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const write = (access & ACC_WRITE) !== 0;
+    const f = write ? this.mem.frameForWrite(pfn) : this.mem.peekFrame(pfn);
+    if (f === null) return;
+    const slot = (lo >>> 12) & FE_MASK;
+    const tag = hi * TWO20 + (lo >>> 12);
+    if (this.feFrame[slot] !== f || this.feEntry[slot] !== e) {
+      this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
+      this.feFrame[slot] = f;
+      this.feEntry[slot] = e;
+    }
+    if ((access & ACC_FETCH) !== 0) this.tagX[slot] = tag;
+    else {
+      this.tagR[slot] = tag;
+      if (write && e.dirty && (e.perm & PERM_W) !== 0) this.tagW[slot] = tag;
+    }
+  }
+
+  private dropEntry(e: TlbEntry): void {
+    this.tlb.remove(e);
+    this.clearFrontEnd();
+  }
+
+  // ------------------------------------------------------------------ debug translation
+
+  /**
+   * Side-effect-free walk of the *current* page tables (no A/D writes, no TLB fill, no rights check).
+   * Returns the physical address, or -1 when the address is non-canonical or not mapped.
+   */
+  debugTranslate(lo: number, hi: number, out?: WalkResult): number {
+    if (!this.isCanonical(hi)) return -1;
+    if (!this.mode.paging) return (hi >>> 0) * TWO32 + (lo >>> 0);
+    const r = out ?? this.dbg;
+    this.walker.walk(lo, hi, 0, false, r);
+    if (r.fault !== 0) return -1;
+    return r.paddrPage + (lo & 0xfff);
+  }
+
+  // ------------------------------------------------------------------ flushes (SDM 4.10.4.1)
+
+  private flush(kind: number, pred: (e: TlbEntry) => boolean): void {
+    const h = this.hooks;
+    const want = h !== null && h.tlbFlush !== undefined;
+    const collected: TlbEntry[] | null = want && h!.wantDroppedEntries ? [] : null;
+    const res = this.tlb.dropWhere(pred, collected === null ? noop : (e) => collected.push(e));
+    const c = this.counters;
+    c.flushes[kind]++;
+    c.dropped[kind] += res.dropped;
+    c.droppedGlobal[kind] += res.droppedGlobal;
+    this.clearFrontEnd();
+    if (want) {
+      h!.tlbFlush!({
+        cpu: this.s.index, kind, ripLo: this.s.ripLo, ripHi: this.s.ripHi, time: this.s.instructions,
+        dropped: res.dropped, droppedGlobal: res.droppedGlobal, entries: collected,
+      });
+    }
+  }
+
+  /** MOV to CR3 (called after CR3 holds the new value). `noFlush` is bit 63 of the source. */
+  onMovCr3(noFlush: boolean): void {
+    if (this.mode.pcide) {
+      const pcid = this.mode.pcid;
+      if (noFlush) this.flush(FLUSH_MOV_CR3, never);
+      else this.flush(FLUSH_MOV_CR3, (e) => !e.global && e.pcid === pcid);
+    } else {
+      this.flush(FLUSH_MOV_CR3, (e) => !e.global);
+    }
+  }
+
+  /** MOV to CR4 (old and new values): PGE change or PCIDE 1→0 drops everything; PAE change or SMEP 0→1
+   *  drops the current PCID's entries. */
+  onMovCr4(oldCr4: number, newCr4: number): void {
+    const changed = oldCr4 ^ newCr4;
+    const PGE = 1 << 7, PCIDE = 1 << 17, PAE = 1 << 5, SMEP = 1 << 20;
+    if ((changed & PGE) !== 0 || ((oldCr4 & PCIDE) !== 0 && (newCr4 & PCIDE) === 0)) {
+      this.flush(FLUSH_MOV_CR4, always);
+    } else if ((changed & PAE) !== 0 || ((newCr4 & SMEP) !== 0 && (oldCr4 & SMEP) === 0)) {
+      const pcid = (oldCr4 & PCIDE) !== 0 ? this.s.cr3Lo & 0xfff : 0;
+      this.flush(FLUSH_MOV_CR4, (e) => e.pcid === pcid || e.global);
+    } else {
+      this.modeChanged();
+    }
+  }
+
+  /** MOV to CR0: clearing PG drops everything; other changes only affect rights checks. */
+  onMovCr0(oldCr0: number, newCr0: number): void {
+    if ((oldCr0 & 0x80000000) !== 0 && (newCr0 & 0x80000000) === 0) this.flush(FLUSH_MOV_CR0, always);
+    else this.modeChanged();
+  }
+
+  /** INVLPG: the page's entries in the current PCID and its global entry (any page size). */
+  invlpg(lo: number, hi: number): void {
+    if (!this.isCanonical(hi)) { this.flush(FLUSH_INVLPG, never); return; } // no-op (SDM: INVLPG)
+    const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
+    const pcid = this.mode.pcid;
+    this.flush(FLUSH_INVLPG, (e) => (e.global || e.pcid === pcid) && covers(e, vpn4k));
+  }
+
+  /** INVPCID type 0..3 (the caller has checked the #GP conditions). */
+  invpcid(type: number, pcid: number, lo: number, hi: number): void {
+    switch (type) {
+      case 0: {
+        const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
+        this.flush(FLUSH_INVPCID_ADDR, (e) => !e.global && e.pcid === pcid && covers(e, vpn4k));
+        break;
+      }
+      case 1: this.flush(FLUSH_INVPCID_CONTEXT, (e) => !e.global && e.pcid === pcid); break;
+      case 2: this.flush(FLUSH_INVPCID_ALL, always); break;
+      default: this.flush(FLUSH_INVPCID_NONGLOBAL, (e) => !e.global); break;
+    }
+  }
+
+  /** All TLB entries (for reports and the oracle). */
+  entries(): TlbEntry[] {
+    return [...this.tlb.entries()];
+  }
+}
+
+function covers(e: TlbEntry, vpn4k: number): boolean {
+  if (e.level === 0) return e.vpn === vpn4k;
+  return e.vpn === Math.floor(vpn4k / (e.level === 1 ? 512 : 262144));
+}
+function always(): boolean { return true; }
+function never(): boolean { return false; }
+function noop(): void {}

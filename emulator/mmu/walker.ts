@@ -1,0 +1,177 @@
+// The CR3-driven page walker: 4-level and 5-level paging with 1 GiB, 2 MiB and 4 KiB leaves.
+// SDM vol. 3A 4.5 (structure), 4.6 (access rights), 4.7 (#PF error code), 4.8 (accessed/dirty flags).
+// The walker allocates nothing: results go into a reused WalkResult.
+import { PhysicalMemory } from '../memory/physical.js';
+import { PagingMode } from './paging-mode.js';
+import {
+  ACC_WRITE, ACC_FETCH, ACC_USER, ACC_IMPLICIT,
+  PFEC_P, PFEC_W, PFEC_U, PFEC_RSVD, PFEC_I, PERM_W, PERM_U, PERM_X,
+} from './access.js';
+
+const TWO32 = 4294967296;
+
+// Entry bits in the low word.
+export const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_PWT = 8, PTE_PCD = 16, PTE_A = 32, PTE_D = 64,
+  PTE_PS = 128, PTE_G = 256;
+/** XD (bit 63) in the high word. */
+export const PTE_XD_HI = 0x80000000 | 0;
+
+/** Leaf size levels: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
+export const LEAF_4K = 0, LEAF_2M = 1, LEAF_1G = 2;
+
+export class WalkResult {
+  /** 0 on success, else the #PF error code (P bit tells protection vs not-present). */
+  fault = 0;
+  /** Physical address of the 4 KiB frame that holds the accessed byte (page base), on success. */
+  paddrPage = 0;
+  /** Leaf level (LEAF_4K / LEAF_2M / LEAF_1G) and physical base of the whole page. */
+  leafLevel = 0;
+  pageBase = 0;
+  /** Combined rights over all levels (PERM_* bits). */
+  perm = 0;
+  /** Leaf's D bit after the walk, G bit, and the leaf entry's low word and physical address. */
+  dirty = false;
+  global = false;
+  leafLo = 0;
+  leafHi = 0;
+  leafPaddr = 0;
+  /** Physical addresses of the entries used, top first (depth entries). */
+  readonly entryPaddr = new Float64Array(5);
+  /** Paging level of the entry at which the walk stopped (5..1 = PML5E..PTE), for reports. */
+  depth = 0;
+}
+
+/**
+ * Checks the rights (SDM 4.6) of a translation whose combined rights are `perm` for an access; returns 0
+ * when allowed, else the #PF error code (with P set: a protection violation).
+ */
+export function rightsFault(mode: PagingMode, perm: number, access: number): number {
+  const write = (access & ACC_WRITE) !== 0;
+  const fetch = (access & ACC_FETCH) !== 0;
+  const userAccess = (access & (ACC_USER | ACC_IMPLICIT)) === ACC_USER;
+  const userPage = (perm & PERM_U) !== 0;
+  let bad = false;
+  if (userAccess) {
+    if (!userPage) bad = true;
+    else if (write && (perm & PERM_W) === 0) bad = true;
+    else if (fetch && (perm & PERM_X) === 0) bad = true;
+  } else {
+    if (fetch) {
+      if ((perm & PERM_X) === 0) bad = true;
+      else if (userPage && mode.smep) bad = true;
+    } else {
+      if (userPage && mode.smap && ((access & ACC_IMPLICIT) !== 0 || !mode.ac)) bad = true;
+      if (write && (perm & PERM_W) === 0 && mode.wp) bad = true;
+    }
+  }
+  if (!bad) return 0;
+  return PFEC_P | errorBits(mode, access);
+}
+
+/** The W/R, U/S and I/D bits of a #PF error code for an access (SDM 4.7). */
+export function errorBits(mode: PagingMode, access: number): number {
+  let e = 0;
+  if (access & ACC_WRITE) e |= PFEC_W;
+  if ((access & (ACC_USER | ACC_IMPLICIT)) === ACC_USER) e |= PFEC_U;
+  if ((access & ACC_FETCH) !== 0 && (mode.nxe || mode.smep)) e |= PFEC_I;
+  return e;
+}
+
+export class PageWalker {
+  constructor(readonly mem: PhysicalMemory, readonly mode: PagingMode) {}
+
+  /**
+   * Walks the tables for the linear address (lo, hi). With `sideEffects`, sets accessed flags on the
+   * entries used and, for a successful write, the leaf's dirty flag, as the processor does (SDM 4.8),
+   * and checks rights. Without, it only reads (the debug translation): rights are not checked.
+   */
+  walk(lo: number, hi: number, access: number, sideEffects: boolean, r: WalkResult): void {
+    const mode = this.mode;
+    const mem = this.mem;
+    const levels = mode.levels;
+    const nxe = mode.nxe;
+    const maxPhys = mode.maxPhysAddr;
+    // physical-address bits at or above MAXPHYADDR are reserved (in the high word: bits maxPhys-32..19)
+    const rsvdHi = maxPhys >= 52 ? 0 : (0xfffff & ~((1 << (maxPhys - 32)) - 1)) | (nxe ? 0 : PTE_XD_HI);
+    let table = mode.rootTable;
+    let perm = PERM_W | PERM_U | PERM_X;
+    r.fault = 0;
+    for (let level = levels; level >= 1; level--) {
+      // index bits: PML5 56:48, PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12
+      const shift = 12 + 9 * (level - 1);
+      const index = shift >= 32 ? (hi >>> (shift - 32)) & 511 : shift + 9 > 32
+        ? ((lo >>> shift) | (hi << (32 - shift))) & 511 : (lo >>> shift) & 511;
+      const ea = table + index * 8;
+      r.entryPaddr[levels - level] = ea;
+      r.depth = level;
+      const eLo = mem.read32(ea);
+      const eHi = mem.read32(ea + 4);
+      if ((eLo & PTE_P) === 0) {
+        r.fault = errorBits(mode, access);
+        return;
+      }
+      const ps = (eLo & PTE_PS) !== 0;
+      let rsvd = (eHi & rsvdHi) !== 0;
+      let leaf = false;
+      if (level >= 4) {
+        if (ps) rsvd = true; // PS is reserved in PML5E/PML4E
+      } else if (level === 3) {
+        if (ps) {
+          if (!mode.gbPages) rsvd = true;
+          else if ((eLo & 0x3fffe000) !== 0) rsvd = true; // address bits 29:13 of a 1 GiB leaf
+          leaf = true;
+        }
+      } else if (level === 2) {
+        if (ps) {
+          if ((eLo & 0x1fe000) !== 0) rsvd = true; // address bits 20:13 of a 2 MiB leaf
+          leaf = true;
+        }
+      } else {
+        leaf = true;
+      }
+      if (rsvd) {
+        r.fault = PFEC_P | PFEC_RSVD | errorBits(mode, access);
+        return;
+      }
+      if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
+      if ((eLo & PTE_US) === 0) perm &= ~PERM_U;
+      if (nxe && (eHi & PTE_XD_HI) !== 0) perm &= ~PERM_X;
+      if (!leaf) {
+        if (sideEffects && (eLo & PTE_A) === 0) mem.write32(ea, eLo | PTE_A);
+        table = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
+        if (maxPhys < 52) table = maskPhys(table, maxPhys);
+        continue;
+      }
+      // leaf
+      if (sideEffects) {
+        const rf = rightsFault(mode, perm, access);
+        if (rf !== 0) { r.fault = rf; return; }
+        const want = PTE_A | ((access & ACC_WRITE) !== 0 ? PTE_D : 0);
+        if ((eLo & want) !== want) mem.write32(ea, eLo | want);
+        r.dirty = ((eLo | want) & PTE_D) !== 0;
+      } else {
+        r.dirty = (eLo & PTE_D) !== 0;
+      }
+      const leafLevel = level - 1; // 0 = 4K, 1 = 2M, 2 = 1G
+      const frameMask = leafLevel === 0 ? 0xfffff000 : leafLevel === 1 ? 0xffe00000 : 0xc0000000;
+      let base = (eHi & 0xfffff) * TWO32 + ((eLo & frameMask) >>> 0);
+      if (maxPhys < 52) base = maskPhys(base, maxPhys);
+      r.leafLevel = leafLevel;
+      r.pageBase = base;
+      // offset of the 4 KiB page inside a large page: linear bits 20:12 (2M) or 29:12 (1G)
+      const inner = leafLevel === 0 ? 0 : leafLevel === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
+      r.paddrPage = base + inner;
+      r.perm = perm;
+      r.global = (eLo & PTE_G) !== 0 && mode.pge;
+      r.leafLo = eLo;
+      r.leafHi = eHi;
+      r.leafPaddr = ea;
+      return;
+    }
+  }
+}
+
+function maskPhys(p: number, maxPhys: number): number {
+  const hi = Math.floor(p / TWO32);
+  return (hi & ((1 << (maxPhys - 32)) - 1)) * TWO32 + (p - hi * TWO32);
+}
