@@ -12,9 +12,11 @@ export const FLUSH_INVPCID_ADDR = 4;
 export const FLUSH_INVPCID_CONTEXT = 5;
 export const FLUSH_INVPCID_ALL = 6;
 export const FLUSH_INVPCID_NONGLOBAL = 7;
+/** A page fault invalidates the faulting address's TLB and paging-structure-cache entries (4.10.4.1). */
+export const FLUSH_PAGE_FAULT = 8;
 export const FLUSH_KIND_NAMES = [
   'mov-cr3', 'mov-cr4', 'mov-cr0', 'invlpg', 'invpcid-address', 'invpcid-context', 'invpcid-all',
-  'invpcid-nonglobal',
+  'invpcid-nonglobal', 'page-fault',
 ];
 export const FLUSH_KINDS = FLUSH_KIND_NAMES.length;
 
@@ -28,6 +30,8 @@ export interface FlushEvent {
   time: number;
   dropped: number;
   droppedGlobal: number;
+  /** Paging-structure-cache entries dropped (mmu/psc.ts). */
+  pscDropped?: number;
   /** The entries dropped (only collected when a listener asks for them with wantDroppedEntries). */
   entries: TlbEntry[] | null;
 }

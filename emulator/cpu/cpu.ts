@@ -30,7 +30,9 @@ export class Cpu extends CpuState {
   readonly mmu: Mmu;
   bus: CpuBus = EMPTY_BUS;
   hooks: EmulatorHooks | null = null;
-  cpuid: CpuidConfig = defaultCpuid();
+  private cpuidConfig: CpuidConfig = defaultCpuid();
+  /** Number of CPUs in the machine (CPUID leaves 1, 0Bh and 80000008h report it). */
+  cpuCount = 1;
   /** Start of the instruction being executed (faults restore RIP to it). */
   insnRipLo = 0;
   insnRipHi = 0;
@@ -53,6 +55,24 @@ export class Cpu extends CpuState {
   constructor(index: number, readonly mem: PhysicalMemory) {
     super(index);
     this.mmu = new Mmu(this, mem);
+    this.applyCpuid();
+  }
+
+  /** The CPUID feature set; the paging mode follows it (1 GiB pages, MAXPHYADDR). */
+  get cpuid(): CpuidConfig { return this.cpuidConfig; }
+  set cpuid(c: CpuidConfig) {
+    this.cpuidConfig = c;
+    this.applyCpuid();
+  }
+
+  /** Copies the translation-relevant CPUID features into the MMU's paging mode (also done by run()). */
+  applyCpuid(): void {
+    const m = this.mmu.mode, c = this.cpuidConfig;
+    if (m.gbPages !== c.gbPages || m.maxPhysAddr !== c.maxPhysAddr) {
+      m.gbPages = c.gbPages;
+      m.maxPhysAddr = c.maxPhysAddr;
+      this.mmu.modeChanged();
+    }
   }
 
   setHooks(h: EmulatorHooks | null): void {
@@ -167,6 +187,7 @@ export class Cpu extends CpuState {
   run(budget: number): number {
     let executed = 0;
     this.yieldRequested = false;
+    this.applyCpuid(); // in case a field of cpuid was changed in place
     while (executed < budget) {
       if (this.stopped) return RUN_STOPPED;
       if ((this.flags & IF) !== 0 && !this.interruptShadow) {

@@ -19,6 +19,8 @@ export interface CpuidConfig {
   x2apic: boolean;
   gbPages: boolean;
   bmi1: boolean;
+  /** RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and CR4.FSGSBASE. */
+  fsgsbase: boolean;
   maxPhysAddr: number;
   maxLinearAddr: number;
 }
@@ -27,7 +29,7 @@ export function defaultCpuid(): CpuidConfig {
   return {
     vendor: 'TLBemuTLBemu', brand: 'tlbemu virtual x86-64 CPU', family: 6, model: 0x55, stepping: 4,
     pge: true, pcid: true, invpcid: true, la57: true, nx: true, smep: true, smap: true, x2apic: true,
-    gbPages: true, bmi1: true, maxPhysAddr: 46, maxLinearAddr: 57,
+    gbPages: true, bmi1: true, fsgsbase: true, maxPhysAddr: 46, maxLinearAddr: 57,
   };
 }
 
@@ -52,8 +54,8 @@ export function cpuidLeaf(c: CpuidConfig, cpuIndex: number, cpuCount: number, le
       let ecx = (1 << 13) | (1 << 23) | (1 << 31);
       if (c.pcid) ecx |= 1 << 17;
       if (c.x2apic) ecx |= 1 << 21;
-      // EDX: FPU 0 off (no x87), VME 1 off, DE 2, PSE 3, TSC 4, MSR 5, PAE 6, MCE 7, CX8 8, APIC 9, SEP 11, MTRR 12,
-      // PGE 13, MCA 14, CMOV 15, PAT 16, PSE36 17, CLFSH 19, FXSR 24 off, SSE 25 off, SSE2 26 off
+      // EDX: DE 2, PSE 3, TSC 4, MSR 5, PAE 6, CX8 8, APIC 9, PGE 13, CMOV 15, PAT 16, CLFSH 19. Off: FPU 0
+      // (no x87), VME 1, MCE 7, SEP 11, MTRR 12, MCA 14, PSE36 17, FXSR 24, SSE 25, SSE2 26
       let edx = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 15) |
         (1 << 16) | (1 << 19);
       if (c.pge) edx |= 1 << 13;
@@ -61,8 +63,9 @@ export function cpuidLeaf(c: CpuidConfig, cpuIndex: number, cpuCount: number, le
     }
     case 7: {
       if (sub !== 0) return [0, 0, 0, 0];
-      // EBX: BMI1 3, SMEP 7, INVPCID 10, SMAP 20. ECX: LA57 16.
+      // EBX: FSGSBASE 0, BMI1 3, SMEP 7, INVPCID 10, SMAP 20. ECX: LA57 16.
       let ebx = 0;
+      if (c.fsgsbase) ebx |= 1;
       if (c.bmi1) ebx |= 1 << 3;
       if (c.smep) ebx |= 1 << 7;
       if (c.invpcid) ebx |= 1 << 10;
@@ -81,7 +84,7 @@ export function cpuidLeaf(c: CpuidConfig, cpuIndex: number, cpuCount: number, le
     case 0x80000001: {
       // ECX: LAHF 0, LZCNT (ABM) 5. EDX: SYSCALL 11, NX 20, Page1GB 26, RDTSCP 27, LM 29
       const ecx = 1 | (c.bmi1 ? 1 << 5 : 0);
-      let edx = (1 << 11) | (1 << 29);
+      let edx = (1 << 11) | (1 << 27) | (1 << 29);
       if (c.nx) edx |= 1 << 20;
       if (c.gbPages) edx |= 1 << 26;
       return [0, 0, ecx, edx];

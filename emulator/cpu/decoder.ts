@@ -6,7 +6,7 @@ import {
   OPCODES, IMM_NONE, IMM_8, IMM_8U, IMM_16, IMM_Z, IMM_V, IMM_16_8, IMM_ADDR, IMM_REL8, IMM_REL32,
   SZ_BYTE, SZ_D64, SZ_F64,
 } from './opcodes.js';
-import { SEG_FS, SEG_GS } from './state.js';
+import { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS } from './state.js';
 
 /** Supplies instruction bytes by offset from the instruction's first byte (may raise #PF). */
 export type ByteSource = (offset: number) => number;
@@ -50,9 +50,14 @@ export function decode(fetch: ByteSource, into?: Insn): Insn {
       case 0xf0: lock = true; break;
       case 0xf2: rep = 2; break;
       case 0xf3: rep = 1; break;
+      // segment overrides: the last one wins; only FS and GS have a base in 64-bit mode, and SS
+      // decides whether a non-canonical address raises #SS rather than #GP
       case 0x64: seg = SEG_FS; break;
       case 0x65: seg = SEG_GS; break;
-      case 0x26: case 0x2e: case 0x36: case 0x3e: break; // null segments in 64-bit mode
+      case 0x26: seg = SEG_ES; break;
+      case 0x2e: seg = SEG_CS; break;
+      case 0x36: seg = SEG_SS; break;
+      case 0x3e: seg = SEG_DS; break;
       default: isPrefix = false;
     }
     if (!isPrefix) break;
@@ -113,7 +118,8 @@ export function decode(fetch: ByteSource, into?: Insn): Insn {
       }
       if (mod === 1) { i.disp = (fetch(p++) << 24) >> 24; }
       else if (mod === 2) { i.disp = read32(fetch, p); p += 4; }
-      i.stackRef = i.base === 4 || i.base === 5;
+      // SS is the default segment for RSP/RBP bases (not R12/R13); an override replaces it (SDM 3.7.4)
+      i.stackRef = seg === SEG_SS || (seg === -1 && (i.base === 4 || i.base === 5));
     }
     if (spec.group !== undefined) {
       const member = spec.group[i.reg & 7];
@@ -123,7 +129,6 @@ export function decode(fetch: ByteSource, into?: Insn): Insn {
       if (spec.groupSize !== undefined) i.osize = operandSize(spec.groupSize[i.reg & 7], rexW, opsizePrefix);
     }
   }
-  if (lock && (LOCKABLE[op] === 0 || !i.isMem || !lockableMember(op, i.reg & 7))) throw new CpuFault(VEC_UD);
   i.imm = 0; i.immHi = 0; i.imm2 = 0;
   switch (immKind) {
     case IMM_NONE: break;
@@ -148,6 +153,9 @@ export function decode(fetch: ByteSource, into?: Insn): Insn {
       break;
   }
   if (p > 15) throw new CpuFault(VEC_GP, 0);
+  // LOCK is valid only on the read-modify-write forms with a memory destination (SDM LOCK): checked
+  // once the whole instruction has been fetched (a fetch #PF comes first)
+  if (lock && (LOCKABLE[op] === 0 || !i.isMem || !lockableMember(op, i.reg & 7))) throw new CpuFault(VEC_UD);
   i.len = p;
   i.exec = handler;
   return i;

@@ -5,6 +5,10 @@ import {
   LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_ADC, LF_SBB,
 } from './state.js';
 
+// Lazy operations beyond state.ts's list, for the shifts (shift.ts): lfA = the original value (masked
+// to the operand size), lfB = the masked count (never 0: a zero count leaves the flags alone).
+export const LF_SHL = 8, LF_SHR = 9, LF_SAR = 10;
+
 /** Parity flag of the low byte: PF set when the number of set bits is even. */
 const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -29,6 +33,12 @@ function signOf(size: number, lo: number, hi: number): number {
     case 4: return lo >>> 31;
     default: return hi >>> 31;
   }
+}
+
+/** Bit n (< 8 * size) of an operand. */
+function bitAt(size: number, lo: number, hi: number, n: number): number {
+  if (size === 8 && n >= 32) return (hi >>> (n - 32)) & 1;
+  return (lo >>> n) & 1;
 }
 
 function isZero(size: number, lo: number, hi: number): boolean {
@@ -96,6 +106,23 @@ export function computeArith(s: CpuState): number {
       if (s.lfCin) f |= CF;
       if (signOf(size, al & ~rl, ah & ~rh)) f |= OF;
       if ((rl & 0xf) === 0xf) f |= AF;
+      break;
+    // Shifts (SDM SAL/SAR/SHL/SHR): CF = the last bit shifted out; OF is defined for a count of 1 only.
+    // For larger counts we use the same formula as for 1 (SHL: MSB(result) XOR CF; SHR: MSB of the value
+    // shifted by count-1, which is 0; SAR: 0), as QEMU does. AF is undefined: cleared.
+    case LF_SHL: {
+      const c = bl, bits = size << 3;
+      const cf = c <= bits ? bitAt(size, al, ah, bits - c) : 0;
+      if (cf) f |= CF;
+      if ((signOf(size, rl, rh) ^ cf) !== 0) f |= OF;
+      break;
+    }
+    case LF_SHR:
+      if (bl <= size << 3 && bitAt(size, al, ah, bl - 1)) f |= CF;
+      if (bl === 1 && signOf(size, al, ah)) f |= OF;
+      break;
+    case LF_SAR:
+      if (bl <= size << 3 ? bitAt(size, al, ah, bl - 1) : signOf(size, al, ah)) f |= CF;
       break;
   }
   return f;
@@ -166,4 +193,21 @@ export function condition(s: CpuState, cc: number): boolean {
     default: r = (f & ZF) !== 0 || (((f & SF) !== 0) !== ((f & OF) !== 0)); break;
   }
   return (cc & 1) ? !r : r;
+}
+
+/** Replaces the RFLAGS bits in `mask` by those of `bits` (materialising lazy flags first). */
+export function updateFlags(s: CpuState, mask: number, bits: number): void {
+  if (s.lfOp !== LF_NONE) {
+    s.flags = (s.flags & ~ARITH_FLAGS) | computeArith(s);
+    s.lfOp = LF_NONE;
+  }
+  s.flags = (s.flags & ~mask) | (bits & mask);
+}
+
+/** PF, ZF and SF of a result of the given size (halves; for sizes < 8 only lo matters). */
+export function resultFlags(size: number, lo: number, hi: number): number {
+  let f = parityFlag(lo);
+  if (isZero(size, lo, hi)) f |= ZF;
+  if (signOf(size, lo, hi)) f |= SF;
+  return f;
 }

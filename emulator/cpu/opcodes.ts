@@ -56,6 +56,7 @@ export function defineOp(op: number, spec: Partial<OpSpec> & { handler?: Handler
     size: spec.size ?? SZ_V,
     group: spec.group,
     groupImm: spec.groupImm,
+    groupSize: spec.groupSize,
   };
 }
 

@@ -35,8 +35,8 @@ export function writeReg(cpu: Cpu, i: Insn, r: number, size: number, lo: number,
   }
 }
 
-/** Computes the memory operand's linear address into cpu.eaLo / cpu.eaHi. */
-export function computeEA(cpu: Cpu, i: Insn): void {
+/** The memory operand's effective address (no segment base, no checks) into cpu.eaLo / cpu.eaHi: LEA. */
+export function computeOffset(cpu: Cpu, i: Insn): void {
   const regs = cpu.regs;
   let lo = i.disp >>> 0; // as unsigned low part, the sign goes into hi
   let hi = i.disp >> 31;
@@ -62,18 +62,34 @@ export function computeEA(cpu: Cpu, i: Insn): void {
     hi = (hi + xHi + (s > 0xffffffff ? 1 : 0)) | 0;
     lo = s >>> 0;
   }
-  if (i.asize === 4) hi = 0;
+  if (i.asize === 4) hi = 0; // 67h: the address wraps at 4 GiB and is zero-extended
+  cpu.eaLo = lo | 0;
+  cpu.eaHi = hi;
+}
+
+/** Computes the memory operand's linear address (FS/GS base added) into cpu.eaLo / cpu.eaHi. */
+export function computeEA(cpu: Cpu, i: Insn): void {
+  computeOffset(cpu, i);
   const seg = i.seg;
   if (seg === SEG_FS || seg === SEG_GS) {
     const gLo = seg === SEG_FS ? cpu.fsBaseLo : cpu.gsBaseLo;
     const gHi = seg === SEG_FS ? cpu.fsBaseHi : cpu.gsBaseHi;
-    const s = lo + (gLo >>> 0);
-    hi = (hi + gHi + (s > 0xffffffff ? 1 : 0)) | 0;
-    lo = s >>> 0;
+    const s = (cpu.eaLo >>> 0) + (gLo >>> 0);
+    cpu.eaHi = (cpu.eaHi + gHi + (s > 0xffffffff ? 1 : 0)) | 0;
+    cpu.eaLo = s | 0;
   }
-  if (i.stackRef && !cpu.mmu.isCanonical(hi)) throw new CpuFault(VEC_SS, 0);
-  cpu.eaLo = lo | 0;
-  cpu.eaHi = hi;
+  // SS references fault with #SS rather than #GP on a non-canonical address (SDM 6.15, #SS)
+  if (i.stackRef && !cpu.mmu.isCanonical(cpu.eaHi)) throw new CpuFault(VEC_SS, 0);
+}
+
+/** Adds the base of segment `seg` (only FS and GS have one in 64-bit mode) to (lo,hi): lo, hi in cpu.eaHi. */
+export function addSegmentBase(cpu: Cpu, seg: number, lo: number, hi: number): number {
+  if (seg !== SEG_FS && seg !== SEG_GS) { cpu.eaHi = hi; return lo; }
+  const gLo = seg === SEG_FS ? cpu.fsBaseLo : cpu.gsBaseLo;
+  const gHi = seg === SEG_FS ? cpu.fsBaseHi : cpu.gsBaseHi;
+  const s = (lo >>> 0) + (gLo >>> 0);
+  cpu.eaHi = (hi + gHi + (s > 0xffffffff ? 1 : 0)) | 0;
+  return s | 0;
 }
 
 /** Reads memory at (lo,hi) with the given size (1,2,4,8); for 8 the high half goes to cpu.opHi. */

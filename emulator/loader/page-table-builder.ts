@@ -10,6 +10,7 @@ const ADDR_MASK = 0x000ffffffffff000n;
 export class PageTableBuilder {
   /** Physical address of the top-level table (what CR3 points at). */
   readonly root: number;
+  readonly poolStart: number;
   private next: number;
 
   /**
@@ -20,12 +21,13 @@ export class PageTableBuilder {
    */
   constructor(readonly mem: PhysicalMemory, poolStart: number, readonly poolEnd: number, readonly levels = 4) {
     if (poolStart % 4096 !== 0) throw new RangeError('page-table pool must be 4 KiB aligned');
+    this.poolStart = poolStart;
     this.next = poolStart;
     this.root = this.allocTable();
   }
 
   /** Bytes of the pool used so far. */
-  get used(): number { return this.next; }
+  get used(): number { return this.next - this.poolStart; }
 
   allocTable(): number {
     if (this.next + 4096 > this.poolEnd) throw new RangeError('page-table pool exhausted');

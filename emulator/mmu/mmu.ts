@@ -3,17 +3,18 @@
 // the host frame of recent translations; behind it sits the architectural TLB (tlb.ts) and the walker.
 // The front-end is only a cache of the TLB: it is cleared whenever the TLB loses an entry or the mode
 // that decides rights changes, so it never outlives the architectural state.
-import { CpuState } from '../cpu/state.js';
+import { CpuState, CR0_PG, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../cpu/state.js';
 import { CpuFault, VEC_GP, VEC_PF, VEC_SS } from '../cpu/faults.js';
 import { Frame, PhysicalMemory, PAGE_SIZE } from '../memory/physical.js';
 import {
   EmulatorHooks, FLUSH_INVLPG, FLUSH_INVPCID_ADDR, FLUSH_INVPCID_ALL, FLUSH_INVPCID_CONTEXT,
-  FLUSH_INVPCID_NONGLOBAL, FLUSH_KINDS, FLUSH_MOV_CR0, FLUSH_MOV_CR3, FLUSH_MOV_CR4,
+  FLUSH_INVPCID_NONGLOBAL, FLUSH_KINDS, FLUSH_MOV_CR0, FLUSH_MOV_CR3, FLUSH_MOV_CR4, FLUSH_PAGE_FAULT,
 } from '../hooks.js';
 import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_W } from './access.js';
 import { PagingMode } from './paging-mode.js';
-import { TlbEntry, TlbStore, UnboundedTlb } from './tlb.js';
+import { DropResult, TlbEntry, TlbStore, UnboundedTlb } from './tlb.js';
 import { PageWalker, WalkResult, rightsFault } from './walker.js';
+import { PagingStructureCache } from './psc.js';
 
 const TWO32 = 4294967296;
 const TWO20 = 1048576;
@@ -23,23 +24,46 @@ const FE_MASK = FE_SIZE - 1;
 const NO_TAG = -1e300; // never equal to a page number
 
 export class MmuCounters {
-  translations = 0;
-  /** Hits counted in the front-end plus hits found in the TLB proper. */
-  hits = 0;
+  /** Front-end hits (counted apart so the fast path does a single increment). */
+  feHits = 0;
+  /** Translations that went past the front-end (TLB lookups, non-canonical faults, paging off). */
+  slowTranslations = 0;
+  /** Hits found in the TLB proper. */
+  tlbHits = 0;
   misses = 0;
   walks = 0;
   faults = 0;
   fills = 0;
   evictions = 0;
+  /** TLB entries dropped to re-walk: a write through an entry whose D was 0, or an access it denied. */
+  rewalks = 0;
+  /** Walks that started from a paging-structure-cache entry, per level of that entry (0 = PDE .. 3 = PML5E). */
+  readonly pscHits = new Float64Array(4);
+  pscFills = 0;
   /** Per flush kind: number of flush operations and entries dropped. */
   readonly flushes = new Float64Array(FLUSH_KINDS);
   readonly dropped = new Float64Array(FLUSH_KINDS);
   readonly droppedGlobal = new Float64Array(FLUSH_KINDS);
+  readonly pscDropped = new Float64Array(FLUSH_KINDS);
+
+  /** Every translation of a linear address (front-end hits included). */
+  get translations(): number { return this.feHits + this.slowTranslations; }
+  /** Front-end hits plus hits in the TLB proper. */
+  get hits(): number { return this.feHits + this.tlbHits; }
+  /** Walks that skipped at least one level through a paging-structure cache. */
+  get pscHitTotal(): number { return this.pscHits[0] + this.pscHits[1] + this.pscHits[2] + this.pscHits[3]; }
 }
+
+/** What the MMU needs from its CPU: the state, plus the start of the current instruction when known. */
+export type MmuCpuState = CpuState & { insnRipLo?: number; insnRipHi?: number };
+
+const PSC_KEEP = 0, PSC_PCID = 1, PSC_ALL = 2;
 
 export class Mmu {
   readonly mode: PagingMode;
   readonly walker: PageWalker;
+  /** Paging-structure caches (SDM 4.10.3); `psc.enabled = false` (or setPscEnabled) switches them off. */
+  readonly psc = new PagingStructureCache();
   readonly counters = new MmuCounters();
   hooks: EmulatorHooks | null = null;
   /** High half of the last read64. */
@@ -56,15 +80,27 @@ export class Mmu {
   private readonly wr = new WalkResult();
   private readonly dbg = new WalkResult();
 
-  constructor(readonly s: CpuState, readonly mem: PhysicalMemory, public tlb: TlbStore = new UnboundedTlb()) {
+  constructor(readonly s: MmuCpuState, readonly mem: PhysicalMemory, public tlb: TlbStore = new UnboundedTlb()) {
     this.mode = new PagingMode(s);
-    this.walker = new PageWalker(mem, this.mode);
+    this.walker = new PageWalker(mem, this.mode, this.psc);
   }
 
   setHooks(h: EmulatorHooks | null): void {
     this.hooks = h;
     this.frontEndOff = h !== null && h.tlbHit !== undefined;
     this.clearFrontEnd();
+  }
+
+  /** Replaces the TLB store (e.g. a SetAssociativeTlb); the old contents are discarded. */
+  setTlb(t: TlbStore): void {
+    this.tlb = t;
+    this.clearFrontEnd();
+  }
+
+  /** Switches the paging-structure caches on or off (dropping their contents either way). */
+  setPscEnabled(on: boolean): void {
+    this.psc.dropAll();
+    this.psc.enabled = on;
   }
 
   /** Must be called after any change to CPL, CR0, CR3, CR4, EFER or RFLAGS.AC (rights depend on them). */
@@ -78,12 +114,31 @@ export class Mmu {
     this.tagX.fill(NO_TAG);
   }
 
+  /** Forgets the front-end slots that hold `e` (a 4 KiB entry can only sit in one slot). */
+  private dropFromFrontEnd(e: TlbEntry): void {
+    if (e.level === 0) {
+      const slot = e.vpn & FE_MASK;
+      if (this.feEntry[slot] === e) {
+        this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
+        this.feEntry[slot] = null;
+      }
+      return;
+    }
+    const fe = this.feEntry;
+    for (let slot = 0; slot < FE_SIZE; slot++) {
+      if (fe[slot] === e) {
+        this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
+        fe[slot] = null;
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ data accesses (hot path)
 
   read8(lo: number, hi: number): number {
     const slot = (lo >>> 12) & FE_MASK;
     if (this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
-      this.counters.hits++;
+      this.counters.feHits++;
       return (this.feFrame[slot] as Frame).bytes[lo & 0xfff];
     }
     return this.mem.read8(this.translate(lo, hi, this.dataAccess(0)));
@@ -93,7 +148,7 @@ export class Mmu {
     const off = lo & 0xfff;
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4094 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
-      this.counters.hits++;
+      this.counters.feHits++;
       return (this.feFrame[slot] as Frame).view.getUint16(off, true);
     }
     return this.readSlow(lo, hi, 2, this.dataAccess(0));
@@ -103,7 +158,7 @@ export class Mmu {
     const off = lo & 0xfff;
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4092 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
-      this.counters.hits++;
+      this.counters.feHits++;
       return (this.feFrame[slot] as Frame).view.getInt32(off, true);
     }
     return this.readSlow(lo, hi, 4, this.dataAccess(0));
@@ -114,7 +169,7 @@ export class Mmu {
     const off = lo & 0xfff;
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4088 && this.tagR[slot] === hi * TWO20 + (lo >>> 12)) {
-      this.counters.hits++;
+      this.counters.feHits++;
       const v = (this.feFrame[slot] as Frame).view;
       this.hi = v.getInt32(off + 4, true);
       return v.getInt32(off, true);
@@ -126,7 +181,7 @@ export class Mmu {
     const slot = (lo >>> 12) & FE_MASK;
     if (this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
       const f = this.feFrame[slot] as Frame;
-      this.counters.hits++;
+      this.counters.feHits++;
       if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + (lo & 0xfff), 1);
       f.bytes[lo & 0xfff] = v;
       return;
@@ -139,7 +194,7 @@ export class Mmu {
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4094 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
       const f = this.feFrame[slot] as Frame;
-      this.counters.hits++;
+      this.counters.feHits++;
       if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 2);
       f.view.setUint16(off, v, true);
       return;
@@ -152,7 +207,7 @@ export class Mmu {
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4092 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
       const f = this.feFrame[slot] as Frame;
-      this.counters.hits++;
+      this.counters.feHits++;
       if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 4);
       f.view.setInt32(off, v, true);
       return;
@@ -165,7 +220,7 @@ export class Mmu {
     const slot = (lo >>> 12) & FE_MASK;
     if (off <= 4088 && this.tagW[slot] === hi * TWO20 + (lo >>> 12)) {
       const f = this.feFrame[slot] as Frame;
-      this.counters.hits++;
+      this.counters.feHits++;
       if (f.flags !== 0) this.mem.notifyWrite(f, f.pfn * PAGE_SIZE + off, 8);
       f.view.setInt32(off, vLo, true);
       f.view.setInt32(off + 4, vHi, true);
@@ -262,7 +317,7 @@ export class Mmu {
   fetchFrame(lo: number, hi: number): Frame | null {
     const slot = (lo >>> 12) & FE_MASK;
     if (this.tagX[slot] === hi * TWO20 + (lo >>> 12)) {
-      this.counters.hits++;
+      this.counters.feHits++;
       return this.feFrame[slot];
     }
     const p = this.translate(lo, hi, this.dataAccess(ACC_FETCH));
@@ -288,7 +343,7 @@ export class Mmu {
    */
   translate(lo: number, hi: number, access: number): number {
     const c = this.counters;
-    c.translations++;
+    c.slowTranslations++;
     if (!this.isCanonical(hi)) {
       c.faults++;
       throw new CpuFault((access & ACC_STACK) !== 0 ? VEC_SS : VEC_GP, 0);
@@ -298,19 +353,23 @@ export class Mmu {
     const pcid = this.mode.pcid;
     const tlb = this.tlb;
     const mask = tlb.levelMask();
-    let e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
+    const e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
     if (e !== null) {
       const write = (access & ACC_WRITE) !== 0;
       if (rightsFault(this.mode, e.perm, access) === 0 && (!write || e.dirty)) {
-        c.hits++;
+        c.tlbHits++;
         if (this.hooks !== null && this.hooks.tlbHit !== undefined) this.hooks.tlbHit(this.s.index, e, lo, hi, access);
-        const paddr = this.entryPaddr(e, lo, hi);
+        const paddr = this.entryPaddr(e, lo);
         this.fillFrontEnd(e, lo, hi, access, paddr);
         return paddr;
       }
-      // A denied access re-walks (a #PF invalidates the address's entries, SDM 4.10.4.1); so does a
-      // write through an entry whose D flag was clear (SDM 4.8).
-      this.dropEntry(e);
+      // A write through an entry whose D flag was clear walks again to set D (SDM 4.8). An access the
+      // cached rights deny walks again too (the tables may have gained rights; 4.10.4.3 allows either a
+      // fault or a re-walk, and QEMU/Unicorn re-walk); if that walk faults, the #PF invalidation below
+      // drops whatever else is cached for the page.
+      c.rewalks++;
+      this.tlb.remove(e);
+      this.dropFromFrontEnd(e);
     }
     c.misses++;
     return this.walkAndFill(lo, hi, vpn4k, pcid, access);
@@ -321,11 +380,13 @@ export class Mmu {
     const c = this.counters;
     c.walks++;
     this.walker.walk(lo, hi, access, true, r);
+    if (r.pscLevel !== 0) c.pscHits[r.pscLevel - 2]++;
     if (r.fault !== 0) {
       c.faults++;
+      this.invalidateOnFault(vpn4k, pcid);
       if (this.hooks !== null && this.hooks.fault !== undefined) {
         this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.fault, addrLo: lo, addrHi: hi,
-          ripLo: this.s.ripLo, ripHi: this.s.ripHi });
+          ripLo: this.ripLo(), ripHi: this.ripHi() });
       }
       throw new CpuFault(VEC_PF, r.fault, lo, hi);
     }
@@ -341,18 +402,61 @@ export class Mmu {
     e.leafLo = r.leafLo;
     e.leafHi = r.leafHi;
     e.fillTime = this.s.instructions;
-    e.fillRipLo = this.s.ripLo;
-    e.fillRipHi = this.s.ripHi;
-    const evicted = this.tlb.insert(e);
+    e.fillRipLo = this.ripLo();
+    e.fillRipHi = this.ripHi();
+    const displaced = this.tlb.insert(e);
     c.fills++;
-    if (evicted !== null) { c.evictions++; this.clearFrontEnd(); }
+    if (displaced !== null) {
+      if (displaced.vpn !== e.vpn || displaced.level !== e.level) c.evictions++;
+      this.dropFromFrontEnd(displaced);
+    }
     if (this.hooks !== null && this.hooks.tlbFill !== undefined) this.hooks.tlbFill(this.s.index, e, access);
     const paddr = r.paddrPage + (lo & 0xfff);
     this.fillFrontEnd(e, lo, hi, access, paddr);
     return paddr;
   }
 
-  private entryPaddr(e: TlbEntry, lo: number, _hi: number): number {
+  /**
+   * A page fault invalidates the TLB entries for the faulting page in the current PCID (and the global
+   * one) and the paging-structure-cache entries that would be used for the address (SDM 4.10.4.1), so
+   * the handler's retry walks the tables afresh.
+   */
+  private invalidateOnFault(vpn4k: number, pcid: number): void {
+    const tlb = this.tlb;
+    let dropped = 0, droppedGlobal = 0;
+    let collected: TlbEntry[] | null = null;
+    const h = this.hooks;
+    const want = h !== null && h.tlbFlush !== undefined;
+    for (;;) {
+      const mask = tlb.levelMask();
+      const e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
+      if (e === null) break;
+      if (want && h!.wantDroppedEntries) (collected ??= []).push(e);
+      tlb.remove(e);
+      this.dropFromFrontEnd(e);
+      dropped++;
+      if (e.global) droppedGlobal++;
+    }
+    const pscDropped = this.psc.dropAddress(vpn4k, pcid);
+    const c = this.counters;
+    c.flushes[FLUSH_PAGE_FAULT]++;
+    c.dropped[FLUSH_PAGE_FAULT] += dropped;
+    c.droppedGlobal[FLUSH_PAGE_FAULT] += droppedGlobal;
+    c.pscDropped[FLUSH_PAGE_FAULT] += pscDropped;
+    if (want) {
+      h!.tlbFlush!({
+        cpu: this.s.index, kind: FLUSH_PAGE_FAULT, ripLo: this.ripLo(), ripHi: this.ripHi(),
+        time: this.s.instructions, dropped, droppedGlobal, pscDropped,
+        entries: h!.wantDroppedEntries ? (collected ?? []) : null,
+      });
+    }
+  }
+
+  /** RIP of the instruction being executed (the CPU's insnRip when it has one). */
+  private ripLo(): number { return this.s.insnRipLo ?? this.s.ripLo; }
+  private ripHi(): number { return this.s.insnRipHi ?? this.s.ripHi; }
+
+  private entryPaddr(e: TlbEntry, lo: number): number {
     const inner = e.level === 0 ? 0 : e.level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
     return e.pageBase + inner + (lo & 0xfff);
   }
@@ -370,6 +474,8 @@ export class Mmu {
       this.feFrame[slot] = f;
       this.feEntry[slot] = e;
     }
+    // a slot's tags all name the same page (same entry and frame): rights are per access kind only,
+    // because CPL, CR0.WP, CR4.SMEP/SMAP, EFER.NXE and RFLAGS.AC changes clear the front-end
     if ((access & ACC_FETCH) !== 0) this.tagX[slot] = tag;
     else {
       this.tagR[slot] = tag;
@@ -377,16 +483,12 @@ export class Mmu {
     }
   }
 
-  private dropEntry(e: TlbEntry): void {
-    this.tlb.remove(e);
-    this.clearFrontEnd();
-  }
-
   // ------------------------------------------------------------------ debug translation
 
   /**
-   * Side-effect-free walk of the *current* page tables (no A/D writes, no TLB fill, no rights check).
-   * Returns the physical address, or -1 when the address is non-canonical or not mapped.
+   * Side-effect-free walk of the *current* page tables in memory (no A/D writes, no TLB or
+   * paging-structure-cache use or fill, no rights check). Returns the physical address, or -1 when the
+   * address is non-canonical or not mapped.
    */
   debugTranslate(lo: number, hi: number, out?: WalkResult): number {
     if (!this.isCanonical(hi)) return -1;
@@ -399,75 +501,94 @@ export class Mmu {
 
   // ------------------------------------------------------------------ flushes (SDM 4.10.4.1)
 
-  private flush(kind: number, pred: (e: TlbEntry) => boolean): void {
+  /**
+   * Drops the TLB entries matching `pred` and the paging-structure-cache entries in scope (PSC_KEEP,
+   * PSC_PCID for `pscPcid`, PSC_ALL). `wholeFrontEnd` clears the front-end (the PCID or the rights
+   * changed); else only the slots of dropped entries go.
+   */
+  private flush(kind: number, pred: (e: TlbEntry) => boolean, pscScope: number, pscPcid: number, wholeFrontEnd: boolean): void {
     const h = this.hooks;
     const want = h !== null && h.tlbFlush !== undefined;
     const collected: TlbEntry[] | null = want && h!.wantDroppedEntries ? [] : null;
-    const res = this.tlb.dropWhere(pred, collected === null ? noop : (e) => collected.push(e));
+    const res = this.tlb.size() === 0 ? NOTHING : this.tlb.dropWhere(pred, (e) => {
+      if (collected !== null) collected.push(e);
+      if (!wholeFrontEnd) this.dropFromFrontEnd(e);
+    });
+    const pscDropped = pscScope === PSC_ALL ? this.psc.dropAll() : pscScope === PSC_PCID ? this.psc.dropPcid(pscPcid) : 0;
     const c = this.counters;
     c.flushes[kind]++;
     c.dropped[kind] += res.dropped;
     c.droppedGlobal[kind] += res.droppedGlobal;
-    this.clearFrontEnd();
+    c.pscDropped[kind] += pscDropped;
+    if (wholeFrontEnd) this.clearFrontEnd();
     if (want) {
       h!.tlbFlush!({
-        cpu: this.s.index, kind, ripLo: this.s.ripLo, ripHi: this.s.ripHi, time: this.s.instructions,
-        dropped: res.dropped, droppedGlobal: res.droppedGlobal, entries: collected,
+        cpu: this.s.index, kind, ripLo: this.ripLo(), ripHi: this.ripHi(), time: this.s.instructions,
+        dropped: res.dropped, droppedGlobal: res.droppedGlobal, pscDropped, entries: collected,
       });
     }
   }
 
-  /** MOV to CR3 (called after CR3 holds the new value). `noFlush` is bit 63 of the source. */
+  /**
+   * MOV to CR3 (called after CR3 holds the new value; `noFlush` is bit 63 of the source). PCIDE=0: all
+   * non-global entries and the paging-structure caches of PCID 0. PCIDE=1: those of the new PCID, or
+   * nothing when bit 63 was set.
+   */
   onMovCr3(noFlush: boolean): void {
-    if (this.mode.pcide) {
-      const pcid = this.mode.pcid;
-      if (noFlush) this.flush(FLUSH_MOV_CR3, never);
-      else this.flush(FLUSH_MOV_CR3, (e) => !e.global && e.pcid === pcid);
-    } else {
-      this.flush(FLUSH_MOV_CR3, (e) => !e.global);
-    }
+    const pcid = this.mode.pcid;
+    if (this.mode.pcide && noFlush) this.flush(FLUSH_MOV_CR3, never, PSC_KEEP, 0, true);
+    else this.flush(FLUSH_MOV_CR3, (e) => !e.global && e.pcid === pcid, PSC_PCID, pcid, true);
   }
 
-  /** MOV to CR4 (old and new values): PGE change or PCIDE 1→0 drops everything; PAE change or SMEP 0→1
-   *  drops the current PCID's entries. */
+  /**
+   * MOV to CR4 (old and new values): a PGE change or PCIDE 1→0 drops everything, globals and all PCIDs
+   * included; a PAE change or SMEP 0→1 drops the entries associated with the current PCID (global ones
+   * filled under another PCID are not); anything else only changes rights.
+   */
   onMovCr4(oldCr4: number, newCr4: number): void {
     const changed = oldCr4 ^ newCr4;
-    const PGE = 1 << 7, PCIDE = 1 << 17, PAE = 1 << 5, SMEP = 1 << 20;
-    if ((changed & PGE) !== 0 || ((oldCr4 & PCIDE) !== 0 && (newCr4 & PCIDE) === 0)) {
-      this.flush(FLUSH_MOV_CR4, always);
-    } else if ((changed & PAE) !== 0 || ((newCr4 & SMEP) !== 0 && (oldCr4 & SMEP) === 0)) {
-      const pcid = (oldCr4 & PCIDE) !== 0 ? this.s.cr3Lo & 0xfff : 0;
-      this.flush(FLUSH_MOV_CR4, (e) => e.pcid === pcid || e.global);
+    if ((changed & CR4_PGE) !== 0 || ((oldCr4 & CR4_PCIDE) !== 0 && (newCr4 & CR4_PCIDE) === 0)) {
+      this.flush(FLUSH_MOV_CR4, always, PSC_ALL, 0, true);
+    } else if ((changed & CR4_PAE) !== 0 || ((newCr4 & CR4_SMEP) !== 0 && (oldCr4 & CR4_SMEP) === 0)) {
+      const pcid = (oldCr4 & CR4_PCIDE) !== 0 ? this.s.cr3Lo & 0xfff : 0;
+      this.flush(FLUSH_MOV_CR4, (e) => e.pcid === pcid, PSC_PCID, pcid, true);
     } else {
       this.modeChanged();
     }
   }
 
-  /** MOV to CR0: clearing PG drops everything; other changes only affect rights checks. */
+  /** MOV to CR0: clearing PG drops everything; other changes (WP) only affect rights checks. */
   onMovCr0(oldCr0: number, newCr0: number): void {
-    if ((oldCr0 & 0x80000000) !== 0 && (newCr0 & 0x80000000) === 0) this.flush(FLUSH_MOV_CR0, always);
+    if ((oldCr0 & CR0_PG) !== 0 && (newCr0 & CR0_PG) === 0) this.flush(FLUSH_MOV_CR0, always, PSC_ALL, 0, true);
     else this.modeChanged();
   }
 
-  /** INVLPG: the page's entries in the current PCID and its global entry (any page size). */
+  /**
+   * INVLPG: the page's entries in the current PCID and its global entry, whatever their page size, and
+   * every paging-structure-cache entry of the current PCID whatever its address. A non-canonical
+   * operand makes it a no-op (SDM INVLPG).
+   */
   invlpg(lo: number, hi: number): void {
-    if (!this.isCanonical(hi)) { this.flush(FLUSH_INVLPG, never); return; } // no-op (SDM: INVLPG)
+    if (!this.isCanonical(hi)) { this.flush(FLUSH_INVLPG, never, PSC_KEEP, 0, false); return; }
     const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
     const pcid = this.mode.pcid;
-    this.flush(FLUSH_INVLPG, (e) => (e.global || e.pcid === pcid) && covers(e, vpn4k));
+    this.flush(FLUSH_INVLPG, (e) => (e.global || e.pcid === pcid) && covers(e, vpn4k), PSC_PCID, pcid, false);
   }
 
-  /** INVPCID type 0..3 (the caller has checked the #GP conditions). */
+  /**
+   * INVPCID type 0..3 (the caller has checked the #GP conditions). Types 0 and 1 drop the given PCID's
+   * paging-structure caches whatever the address, types 2 and 3 all of them.
+   */
   invpcid(type: number, pcid: number, lo: number, hi: number): void {
     switch (type) {
       case 0: {
         const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
-        this.flush(FLUSH_INVPCID_ADDR, (e) => !e.global && e.pcid === pcid && covers(e, vpn4k));
+        this.flush(FLUSH_INVPCID_ADDR, (e) => !e.global && e.pcid === pcid && covers(e, vpn4k), PSC_PCID, pcid, false);
         break;
       }
-      case 1: this.flush(FLUSH_INVPCID_CONTEXT, (e) => !e.global && e.pcid === pcid); break;
-      case 2: this.flush(FLUSH_INVPCID_ALL, always); break;
-      default: this.flush(FLUSH_INVPCID_NONGLOBAL, (e) => !e.global); break;
+      case 1: this.flush(FLUSH_INVPCID_CONTEXT, (e) => !e.global && e.pcid === pcid, PSC_PCID, pcid, false); break;
+      case 2: this.flush(FLUSH_INVPCID_ALL, always, PSC_ALL, 0, true); break;
+      default: this.flush(FLUSH_INVPCID_NONGLOBAL, (e) => !e.global, PSC_ALL, 0, true); break;
     }
   }
 
@@ -477,10 +598,11 @@ export class Mmu {
   }
 }
 
+const NOTHING: DropResult = { dropped: 0, droppedGlobal: 0 };
+
 function covers(e: TlbEntry, vpn4k: number): boolean {
   if (e.level === 0) return e.vpn === vpn4k;
   return e.vpn === Math.floor(vpn4k / (e.level === 1 ? 512 : 262144));
 }
 function always(): boolean { return true; }
 function never(): boolean { return false; }
-function noop(): void {}

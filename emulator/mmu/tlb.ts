@@ -45,7 +45,8 @@ export interface DropResult {
 /** What a TLB store offers: lookup, insert, and dropping by predicate (flushes are rare). */
 export interface TlbStore {
   lookup(vpn4k: number, pcid: number, levelMask: number): TlbEntry | null;
-  insert(e: TlbEntry): TlbEntry | null; // returns an evicted entry (bounded mode)
+  /** Adds an entry; returns the entry it displaced (same page and tag replaced, or evicted), else null. */
+  insert(e: TlbEntry): TlbEntry | null;
   /** Removes one entry (a re-walk replaces it). */
   remove(e: TlbEntry): void;
   /** Drops entries matching the predicate; calls onDrop for each, before marking it dead. */
@@ -98,7 +99,7 @@ export class UnboundedTlb implements TlbStore {
     m.set(k, e);
     this.levelCounts[e.level]++;
     this.count++;
-    return null;
+    return old ?? null;
   }
 
   remove(e: TlbEntry): void {
@@ -188,7 +189,7 @@ export class SetAssociativeTlb implements TlbStore {
       if (o.vpn === e.vpn && (o.global === e.global) && (e.global || o.pcid === e.pcid)) {
         o.alive = false;
         set[i] = e;
-        return null;
+        return o;
       }
     }
     this.levelCounts[e.level]++;

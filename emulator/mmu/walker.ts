@@ -1,14 +1,17 @@
 // The CR3-driven page walker: 4-level and 5-level paging with 1 GiB, 2 MiB and 4 KiB leaves.
-// SDM vol. 3A 4.5 (structure), 4.6 (access rights), 4.7 (#PF error code), 4.8 (accessed/dirty flags).
-// The walker allocates nothing: results go into a reused WalkResult.
+// SDM vol. 3A 4.5 (structure), 4.6 (access rights), 4.7 (#PF error code), 4.8 (accessed/dirty flags),
+// 4.10.3 (paging-structure caches: a walk may start below the root).
+// The walker allocates nothing per walk: results go into a reused WalkResult.
 import { PhysicalMemory } from '../memory/physical.js';
 import { PagingMode } from './paging-mode.js';
+import { PagingStructureCache, PscEntry } from './psc.js';
 import {
   ACC_WRITE, ACC_FETCH, ACC_USER, ACC_IMPLICIT,
   PFEC_P, PFEC_W, PFEC_U, PFEC_RSVD, PFEC_I, PERM_W, PERM_U, PERM_X,
 } from './access.js';
 
 const TWO32 = 4294967296;
+const TWO20 = 1048576;
 
 // Entry bits in the low word.
 export const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_PWT = 8, PTE_PCD = 16, PTE_A = 32, PTE_D = 64,
@@ -29,40 +32,46 @@ export class WalkResult {
   pageBase = 0;
   /** Combined rights over all levels (PERM_* bits). */
   perm = 0;
-  /** Leaf's D bit after the walk, G bit, and the leaf entry's low word and physical address. */
+  /** Leaf's D bit after the walk, G bit, and the leaf entry's words and physical address. */
   dirty = false;
   global = false;
   leafLo = 0;
   leafHi = 0;
   leafPaddr = 0;
-  /** Physical addresses of the entries used, top first (depth entries). */
+  /**
+   * Physical addresses of the entries used, top first (index = levels - level); -1 for levels skipped
+   * through a paging-structure-cache hit.
+   */
   readonly entryPaddr = new Float64Array(5);
   /** Paging level of the entry at which the walk stopped (5..1 = PML5E..PTE), for reports. */
   depth = 0;
+  /** Level (2..5) of the paging-structure-cache entry the walk started from, 0 = from CR3. */
+  pscLevel = 0;
 }
 
 /**
- * Checks the rights (SDM 4.6) of a translation whose combined rights are `perm` for an access; returns 0
- * when allowed, else the #PF error code (with P set: a protection violation).
+ * Checks the rights (SDM 4.6.1) of a translation whose combined rights are `perm` for an access; returns
+ * 0 when allowed, else the #PF error code (with P set: a protection violation).
  */
 export function rightsFault(mode: PagingMode, perm: number, access: number): number {
   const write = (access & ACC_WRITE) !== 0;
   const fetch = (access & ACC_FETCH) !== 0;
   const userAccess = (access & (ACC_USER | ACC_IMPLICIT)) === ACC_USER;
   const userPage = (perm & PERM_U) !== 0;
+  // XD counts only while EFER.NXE=1 (a TLB entry filled under NXE=1 may outlive a clear of NXE)
+  const noExec = (perm & PERM_X) === 0 && mode.nxe;
   let bad = false;
   if (userAccess) {
     if (!userPage) bad = true;
     else if (write && (perm & PERM_W) === 0) bad = true;
-    else if (fetch && (perm & PERM_X) === 0) bad = true;
+    else if (fetch && noExec) bad = true;
+  } else if (fetch) {
+    if (noExec) bad = true;
+    else if (userPage && mode.smep) bad = true;
   } else {
-    if (fetch) {
-      if ((perm & PERM_X) === 0) bad = true;
-      else if (userPage && mode.smep) bad = true;
-    } else {
-      if (userPage && mode.smap && ((access & ACC_IMPLICIT) !== 0 || !mode.ac)) bad = true;
-      if (write && (perm & PERM_W) === 0 && mode.wp) bad = true;
-    }
+    // SMAP: implicit supervisor accesses to user pages always fault; explicit ones unless AC=1
+    if (userPage && mode.smap && ((access & ACC_IMPLICIT) !== 0 || !mode.ac)) bad = true;
+    else if (write && (perm & PERM_W) === 0 && mode.wp) bad = true;
   }
   if (!bad) return 0;
   return PFEC_P | errorBits(mode, access);
@@ -78,12 +87,14 @@ export function errorBits(mode: PagingMode, access: number): number {
 }
 
 export class PageWalker {
-  constructor(readonly mem: PhysicalMemory, readonly mode: PagingMode) {}
+  constructor(readonly mem: PhysicalMemory, readonly mode: PagingMode, readonly psc: PagingStructureCache) {}
 
   /**
-   * Walks the tables for the linear address (lo, hi). With `sideEffects`, sets accessed flags on the
-   * entries used and, for a successful write, the leaf's dirty flag, as the processor does (SDM 4.8),
-   * and checks rights. Without, it only reads (the debug translation): rights are not checked.
+   * Walks the tables for the linear address (lo, hi). With `sideEffects` (a real access), starts from the
+   * deepest paging-structure-cache entry for the address, fills those caches with the non-leaf entries it
+   * reads, sets accessed flags on the entries it reads and, for a successful access, on the leaf (plus
+   * the dirty flag for a write), as the processor does (SDM 4.8), and checks rights. Without, it only
+   * reads memory (the debug translation): no caches, no rights check, no writes.
    */
   walk(lo: number, hi: number, access: number, sideEffects: boolean, r: WalkResult): void {
     const mode = this.mode;
@@ -91,12 +102,34 @@ export class PageWalker {
     const levels = mode.levels;
     const nxe = mode.nxe;
     const maxPhys = mode.maxPhysAddr;
-    // physical-address bits at or above MAXPHYADDR are reserved (in the high word: bits maxPhys-32..19)
-    const rsvdHi = maxPhys >= 52 ? 0 : (0xfffff & ~((1 << (maxPhys - 32)) - 1)) | (nxe ? 0 : PTE_XD_HI);
+    // reserved in every present entry (4.5.4, tables 4-15..4-20): address bits 51:MAXPHYADDR, and XD
+    // (bit 63) when EFER.NXE=0. Bits 62:52 are ignored (62:59 are a protection key only with CR4.PKE).
+    const rsvdHi = (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | (nxe ? 0 : PTE_XD_HI);
+    const psc = this.psc;
+    const usePsc = sideEffects && psc.enabled;
+    const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
+    const pcid = usePsc ? mode.pcid : 0;
     let table = mode.rootTable;
     let perm = PERM_W | PERM_U | PERM_X;
+    let level = levels;
     r.fault = 0;
-    for (let level = levels; level >= 1; level--) {
+    r.pscLevel = 0;
+    if (usePsc && psc.size() !== 0) {
+      // 4.10.3.2: use the PDE cache if it has an entry, else the PDPTE cache, and so on up
+      let hit: PscEntry | null = null;
+      for (let l = 2; l <= levels; l++) {
+        hit = psc.lookup(l, vpn4k, pcid);
+        if (hit !== null) {
+          table = hit.table;
+          perm = hit.perm;
+          for (let k = levels; k >= l; k--) r.entryPaddr[levels - k] = -1;
+          level = l - 1;
+          r.pscLevel = l;
+          break;
+        }
+      }
+    }
+    for (; level >= 1; level--) {
       // index bits: PML5 56:48, PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12
       const shift = 12 + 9 * (level - 1);
       const index = shift >= 32 ? (hi >>> (shift - 32)) & 511 : shift + 9 > 32
@@ -104,8 +137,17 @@ export class PageWalker {
       const ea = table + index * 8;
       r.entryPaddr[levels - level] = ea;
       r.depth = level;
-      const eLo = mem.read32(ea);
-      const eHi = mem.read32(ea + 4);
+      // entries are 8-byte aligned: both words are in one frame
+      const pfn = Math.floor(ea / 4096);
+      const f = mem.peekFrame(pfn);
+      let eLo: number, eHi: number;
+      if (f !== null) {
+        const off = ea - pfn * 4096;
+        eLo = f.view.getInt32(off, true);
+        eHi = f.view.getInt32(off + 4, true);
+      } else {
+        eLo = eHi = mem.isBacked(pfn) ? 0 : -1; // untouched RAM reads 0, unbacked all-ones
+      }
       if ((eLo & PTE_P) === 0) {
         r.fault = errorBits(mode, access);
         return;
@@ -117,7 +159,7 @@ export class PageWalker {
         if (ps) rsvd = true; // PS is reserved in PML5E/PML4E
       } else if (level === 3) {
         if (ps) {
-          if (!mode.gbPages) rsvd = true;
+          if (!mode.gbPages) rsvd = true; // PS reserved without CPUID.80000001H:EDX.Page1GB
           else if ((eLo & 0x3fffe000) !== 0) rsvd = true; // address bits 29:13 of a 1 GiB leaf
           leaf = true;
         }
@@ -135,11 +177,13 @@ export class PageWalker {
       }
       if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
       if ((eLo & PTE_US) === 0) perm &= ~PERM_U;
-      if (nxe && (eHi & PTE_XD_HI) !== 0) perm &= ~PERM_X;
+      if ((eHi & PTE_XD_HI) !== 0) perm &= ~PERM_X; // only reachable with NXE=1 (else reserved)
       if (!leaf) {
+        // 4.8: the accessed flag of a paging-structure entry is set when the processor uses it
         if (sideEffects && (eLo & PTE_A) === 0) mem.write32(ea, eLo | PTE_A);
+        // address bits above MAXPHYADDR are zero here (else reserved, above)
         table = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
-        if (maxPhys < 52) table = maskPhys(table, maxPhys);
+        if (usePsc) psc.insert(level, vpn4k, pcid, table, perm, ea);
         continue;
       }
       // leaf
@@ -154,8 +198,7 @@ export class PageWalker {
       }
       const leafLevel = level - 1; // 0 = 4K, 1 = 2M, 2 = 1G
       const frameMask = leafLevel === 0 ? 0xfffff000 : leafLevel === 1 ? 0xffe00000 : 0xc0000000;
-      let base = (eHi & 0xfffff) * TWO32 + ((eLo & frameMask) >>> 0);
-      if (maxPhys < 52) base = maskPhys(base, maxPhys);
+      const base = (eHi & 0xfffff) * TWO32 + ((eLo & frameMask) >>> 0);
       r.leafLevel = leafLevel;
       r.pageBase = base;
       // offset of the 4 KiB page inside a large page: linear bits 20:12 (2M) or 29:12 (1G)
@@ -169,9 +212,4 @@ export class PageWalker {
       return;
     }
   }
-}
-
-function maskPhys(p: number, maxPhys: number): number {
-  const hi = Math.floor(p / TWO32);
-  return (hi & ((1 << (maxPhys - 32)) - 1)) * TWO32 + (p - hi * TWO32);
 }

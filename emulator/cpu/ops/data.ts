@@ -1,15 +1,16 @@
 // Data movement: MOV (88-8B, A0-A3, B0-BF, C6, C7), LEA, MOVZX/MOVSX/MOVSXD, XCHG, CBW/CWDE/CDQE,
-// CWD/CDQ/CQO, CMOVcc, SETcc, BSWAP, PUSH/POP (50-5F, 68, 6A, 8F /0, FF /6), LEAVE, NOP forms.
+// CWD/CDQ/CQO, CMOVcc, SETcc, BSWAP, PUSH/POP (50-5F, 68, 6A, 8F /0, FF /6), ENTER, LEAVE, NOP forms,
+// XLAT, and the flag instructions SAHF LAHF CMC CLC STC CLD STD (CLI/STI/PUSHF/POPF are system-misc.ts).
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import {
-  defineOp, defineGroup, IMM_8, IMM_Z, IMM_V, IMM_ADDR, SZ_BYTE, SZ_V, SZ_D64,
+  defineOp, defineGroup, IMM_8, IMM_Z, IMM_V, IMM_ADDR, IMM_16_8, SZ_BYTE, SZ_V, SZ_D64,
 } from '../opcodes.js';
-import { readReg, writeReg, readRM, writeRM, computeEA, readMem, writeMem } from '../operands.js';
-import { condition } from '../flags.js';
+import { readReg, writeReg, readRM, writeRM, computeOffset, addSegmentBase, readMem, writeMem } from '../operands.js';
+import { condition, getFlags, getCF, updateFlags } from '../flags.js';
 import { push, pop } from '../stack.js';
-import { CpuFault, VEC_UD } from '../faults.js';
-import { RSP, RBP, SEG_FS, SEG_GS } from '../state.js';
+import { CpuFault, VEC_SS, VEC_UD } from '../faults.js';
+import { RSP, RBP, RBX, CF, PF, AF, ZF, SF, DF } from '../state.js';
 
 // MOV r/m, reg and reg, r/m
 function movRmReg(cpu: Cpu, i: Insn): void {
@@ -44,14 +45,7 @@ defineGroup(0xc7, SZ_V, [movRmImm, null, null, null, null, null, null, null], IM
 
 // MOV AL/eAX, moffs and back (A0-A3): absolute address, segment override applies
 function moffsAddress(cpu: Cpu, i: Insn): void {
-  let lo = i.imm, hi = i.asize === 8 ? i.immHi : 0;
-  if (i.seg === SEG_FS || i.seg === SEG_GS) {
-    const bLo = i.seg === SEG_FS ? cpu.fsBaseLo : cpu.gsBaseLo, bHi = i.seg === SEG_FS ? cpu.fsBaseHi : cpu.gsBaseHi;
-    const s = (lo >>> 0) + (bLo >>> 0);
-    hi = (hi + bHi + (s > 0xffffffff ? 1 : 0)) | 0;
-    lo = s | 0;
-  }
-  cpu.eaLo = lo; cpu.eaHi = hi;
+  cpu.eaLo = addSegmentBase(cpu, i.seg, i.imm, i.asize === 8 ? i.immHi : 0);
 }
 function movAccMoffs(cpu: Cpu, i: Insn): void {
   moffsAddress(cpu, i);
@@ -68,14 +62,10 @@ defineOp(0xa1, { size: SZ_V, imm: IMM_ADDR, handler: movAccMoffs });
 defineOp(0xa2, { size: SZ_BYTE, imm: IMM_ADDR, handler: movMoffsAcc });
 defineOp(0xa3, { size: SZ_V, imm: IMM_ADDR, handler: movMoffsAcc });
 
-// LEA: the effective address without segment base
+// LEA: the effective address without segment base and without any canonical check (no access)
 function lea(cpu: Cpu, i: Insn): void {
   if (!i.isMem) throw new CpuFault(VEC_UD);
-  const seg = i.seg;
-  i.seg = -1;
-  const stackRef = i.stackRef;
-  i.stackRef = false; // LEA does not access memory: no canonical check
-  try { computeEA(cpu, i); } finally { i.seg = seg; i.stackRef = stackRef; }
+  computeOffset(cpu, i);
   writeReg(cpu, i, i.reg, i.osize, cpu.eaLo, cpu.eaHi);
 }
 defineOp(0x8d, { modrm: true, size: SZ_V, handler: lea });
@@ -170,12 +160,15 @@ for (let cc = 0; cc < 16; cc++) {
   defineOp(0x190 + cc, { modrm: true, size: SZ_BYTE, handler: setcc });
 }
 
-// BSWAP (0F C8+r); with a 16-bit operand the result is undefined: we clear the low word like hardware.
+// BSWAP (0F C8+r). With a 16-bit operand the result is undefined; we clear the low word, as Intel
+// hardware does.
+function swap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
 function bswap(cpu: Cpu, i: Insn): void {
   const r = cpu.regs, k = i.rm << 1;
-  const sw = (v: number) => ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
-  if (i.osize === 8) { const lo = r[k]; r[k] = sw(r[k + 1]); r[k + 1] = sw(lo); }
-  else if (i.osize === 4) { r[k] = sw(r[k]); r[k + 1] = 0; }
+  if (i.osize === 8) { const lo = r[k]; r[k] = swap32(r[k + 1]); r[k + 1] = swap32(lo); }
+  else if (i.osize === 4) { r[k] = swap32(r[k]); r[k + 1] = 0; }
   else r[k] &= ~0xffff;
 }
 for (let r = 0; r < 8; r++) defineOp(0x1c8 + r, { size: SZ_V, handler: bswap });
@@ -234,3 +227,81 @@ defineOp(0xc9, { size: SZ_D64, handler: leave });
 // Multi-byte NOP (0F 1F /0) and the hint space 0F 18-1E /r (PREFETCH*, reserved-NOP)
 function nopRm(): void {}
 for (let op = 0x118; op <= 0x11f; op++) defineOp(op, { modrm: true, size: SZ_V, handler: nopRm });
+
+// ENTER imm16, imm8 (C8): 64-bit operand size by default, 16 with 66h; the nesting level is taken mod 32
+// and copies level-1 frame pointers from the old frame (SDM ENTER, 64-bit mode). A fault leaves RSP and
+// RBP as they were.
+function enter(cpu: Cpu, i: Insn): void {
+  const size = i.osize;
+  const alloc = i.imm & 0xffff, level = i.imm2 & 31;
+  const r = cpu.regs;
+  const spLo = r[RSP << 1], spHi = r[(RSP << 1) | 1], bpLo = r[RBP << 1], bpHi = r[(RBP << 1) | 1];
+  try {
+    push(cpu, size, bpLo, bpHi);
+    const ftLo = r[RSP << 1], ftHi = r[(RSP << 1) | 1];
+    if (level > 0) {
+      let pLo = bpLo, pHi = bpHi;
+      for (let k = 1; k < level; k++) {
+        const s = (pLo >>> 0) - size;
+        pLo = s | 0;
+        if (s < 0) pHi = (pHi - 1) | 0;
+        if (!cpu.mmu.isCanonical(pHi)) throw new CpuFault(VEC_SS, 0);
+        const v = readMem(cpu, pLo, pHi, size);
+        push(cpu, size, v, size === 8 ? cpu.opHi : 0);
+      }
+      push(cpu, size, ftLo, ftHi);
+    }
+    if (size === 8) { r[RBP << 1] = ftLo; r[(RBP << 1) | 1] = ftHi; }
+    else r[RBP << 1] = (r[RBP << 1] & ~0xffff) | (ftLo & 0xffff);
+    const s = (r[RSP << 1] >>> 0) - alloc;
+    r[RSP << 1] = s | 0;
+    if (s < 0) r[(RSP << 1) | 1] = (r[(RSP << 1) | 1] - 1) | 0;
+  } catch (e) {
+    r[RSP << 1] = spLo; r[(RSP << 1) | 1] = spHi; r[RBP << 1] = bpLo; r[(RBP << 1) | 1] = bpHi;
+    throw e;
+  }
+}
+defineOp(0xc8, { size: SZ_D64, imm: IMM_16_8, handler: enter });
+
+// XLAT (D7): AL = [seg:rBX + zero-extended AL]; 67h uses EBX and wraps at 4 GiB.
+function xlat(cpu: Cpu, i: Insn): void {
+  const r = cpu.regs;
+  const al = r[0] & 0xff;
+  let lo: number, hi: number;
+  if (i.asize === 8) {
+    const s = (r[RBX << 1] >>> 0) + al;
+    lo = s | 0;
+    hi = s > 0xffffffff ? (r[(RBX << 1) | 1] + 1) | 0 : r[(RBX << 1) | 1];
+  } else {
+    lo = (r[RBX << 1] + al) | 0;
+    hi = 0;
+  }
+  lo = addSegmentBase(cpu, i.seg, lo, hi);
+  const v = cpu.mmu.read8(lo, cpu.eaHi);
+  r[0] = (r[0] & ~0xff) | v;
+}
+defineOp(0xd7, { size: SZ_BYTE, handler: xlat });
+
+// Flag instructions. SAHF/LAHF move SF ZF AF PF CF to and from AH (valid in 64-bit mode: CPUID
+// 80000001h ECX.LAHF-SAHF is set); bit 1 of the image reads as 1, bits 3 and 5 as 0.
+const SAHF_MASK = SF | ZF | AF | PF | CF;
+function sahf(cpu: Cpu): void {
+  updateFlags(cpu, SAHF_MASK, cpu.regs[0] >>> 8);
+}
+function lahf(cpu: Cpu): void {
+  const f = (getFlags(cpu) & SAHF_MASK) | 2;
+  cpu.regs[0] = (cpu.regs[0] & ~0xff00) | (f << 8);
+}
+defineOp(0x9e, { handler: sahf });
+defineOp(0x9f, { handler: lahf });
+function cmc(cpu: Cpu): void { updateFlags(cpu, CF, getCF(cpu) ^ CF); }
+function clc(cpu: Cpu): void { updateFlags(cpu, CF, 0); }
+function stc(cpu: Cpu): void { updateFlags(cpu, CF, CF); }
+// DF is never lazy: it lives in cpu.flags
+function cld(cpu: Cpu): void { cpu.flags &= ~DF; }
+function std(cpu: Cpu): void { cpu.flags |= DF; }
+defineOp(0xf5, { handler: cmc });
+defineOp(0xf8, { handler: clc });
+defineOp(0xf9, { handler: stc });
+defineOp(0xfc, { handler: cld });
+defineOp(0xfd, { handler: std });

@@ -1,0 +1,5 @@
+// The command table of `tlbemu`. Add a command by writing cli/commands/<name>.ts and listing it here.
+import type { Command } from './command.js';
+import { runCommand } from './run.js';
+
+export const COMMANDS: readonly Command[] = [runCommand];
