@@ -89,7 +89,7 @@ export function parseRunArgs(argv: readonly string[]): RunSettings | null {
   const entries = one('tlb-entries'), ways = one('tlb-ways');
   if (ways !== undefined && entries === undefined) throw new UsageError('--tlb-ways needs --tlb-entries');
   if (entries !== undefined) {
-    const n = parseInteger('tlb-entries', entries, 1, 1 << 20);
+    const n = parseInteger('tlb-entries', entries, 1, 16384);
     const w = ways === undefined ? n : parseInteger('tlb-ways', ways, 1, n);
     if (n % w !== 0) throw new UsageError(`--tlb-ways ${w} must divide --tlb-entries ${n}`);
     s.tlb = { entries: n, ways: w };

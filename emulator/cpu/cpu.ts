@@ -1,6 +1,6 @@
 // One logical processor: architectural state, its MMU, the decode cache and the instruction loop.
 import { CpuState, AC, IF, RSP } from './state.js';
-import { CpuFault, VEC_GP, VEC_NP, VEC_UD, vectorName } from './faults.js';
+import { CpuFault, VEC_GP, VEC_UD, vectorName } from './faults.js';
 import { decode } from './decoder.js';
 import { Insn } from './insn.js';
 import { Mmu } from '../mmu/mmu.js';
@@ -101,18 +101,53 @@ export class Cpu extends CpuState {
     return getFlags(this);
   }
 
-  /** DPL of a code-segment descriptor in the GDT (for IDT gates and far transfers). */
-  codeSegmentDpl(selector: number, errIfBad: number): number {
+  // ------------------------------------------------------------------ segment descriptors (SDM 3.4.5)
+
+  /** The last descriptor read by readDescriptor: low and high dwords, and its linear address. */
+  descLo = 0;
+  descHi = 0;
+  descAddrLo = 0;
+  descAddrHi = 0;
+  /** Bytes 8-15 of a 16-byte system descriptor (readDescriptor with size 16). */
+  descExtLo = 0;
+  descExtHi = 0;
+
+  /**
+   * Reads the descriptor a selector names from the GDT or (TI=1) the LDT, with implicit supervisor
+   * accesses (SDM 4.6). The selector must not be null. #GP(selector | ext) when it lies beyond the
+   * table's limit or names the LDT while LDTR is null. `size` is 8, or 16 for a 64-bit system descriptor.
+   */
+  readDescriptor(selector: number, ext: number, size: number): void {
+    const err = (selector & 0xfffc) | ext;
+    let bLo: number, bHi: number, limit: number;
+    if ((selector & 4) !== 0) {
+      if ((this.ldtrSel & 0xfffc) === 0) throw new CpuFault(VEC_GP, err);
+      bLo = this.ldtrBaseLo; bHi = this.ldtrBaseHi; limit = this.ldtrLimit;
+    } else {
+      bLo = this.gdtrBaseLo; bHi = this.gdtrBaseHi; limit = this.gdtrLimit;
+    }
     const index = selector & 0xfff8;
-    if (index === 0 || (selector & 4) !== 0) throw new CpuFault(VEC_GP, errIfBad);
-    if (index + 7 > this.gdtrLimit) throw new CpuFault(VEC_GP, selector & 0xfffc);
-    const s = (this.gdtrBaseLo >>> 0) + index;
-    const lo = s | 0, hi = s > 0xffffffff ? (this.gdtrBaseHi + 1) | 0 : this.gdtrBaseHi;
-    this.mmu.read64With(lo, hi, ACC_IMPLICIT);
-    const w1 = this.mmu.hi;
-    if (((w1 >>> 11) & 3) !== 3) throw new CpuFault(VEC_GP, selector & 0xfffc); // code, non-system
-    if (((w1 >>> 15) & 1) === 0) throw new CpuFault(VEC_NP, selector & 0xfffc);
-    return (w1 >>> 13) & 3;
+    if (index + size - 1 > limit) throw new CpuFault(VEC_GP, err);
+    const s = (bLo >>> 0) + index;
+    const lo = s | 0, hi = s > 0xffffffff ? (bHi + 1) | 0 : bHi;
+    this.descAddrLo = lo;
+    this.descAddrHi = hi;
+    this.descLo = this.mmu.read64With(lo, hi, ACC_IMPLICIT);
+    this.descHi = this.mmu.hi;
+    if (size === 16) {
+      const s8 = (lo >>> 0) + 8;
+      this.descExtLo = this.mmu.read64With(s8 | 0, s8 > 0xffffffff ? (hi + 1) | 0 : hi, ACC_IMPLICIT);
+      this.descExtHi = this.mmu.hi;
+    }
+  }
+
+  /** Sets a bit in the high dword of the descriptor last read (accessed or busy flag), as the CPU does. */
+  setDescriptorBit(bit: number): void {
+    if ((this.descHi & bit) !== 0) return;
+    this.descHi |= bit;
+    const s = (this.descAddrLo >>> 0) + 4;
+    this.mmu.writeSized(s | 0, s > 0xffffffff ? (this.descAddrHi + 1) | 0 : this.descAddrHi, 4, this.descHi, 0,
+      ACC_IMPLICIT);
   }
 
   noteInterrupt(vector: number, external: boolean): void {
@@ -199,10 +234,12 @@ export class Cpu extends CpuState {
       try {
         while (executed < budget) {
           this.interruptShadow = false;
-          const insn = this.fetchInsn();
+          // the start of the instruction is known before fetching it: a fetch or decode fault is
+          // reported at this RIP (the run loop restores it on any fault)
           const lo = this.ripLo;
           this.insnRipLo = lo;
           this.insnRipHi = this.ripHi;
+          const insn = this.fetchInsn();
           const nlo = (lo + insn.len) | 0;
           if ((nlo >>> 0) < (lo >>> 0)) this.ripHi = (this.ripHi + 1) | 0;
           this.ripLo = nlo;
@@ -229,6 +266,9 @@ export class Cpu extends CpuState {
         }
         materialize(this);
         if (!raiseException(this, e)) return RUN_STOPPED;
+        // a delivered exception uses budget (it retires nothing): a handler that faults on its first
+        // instruction cannot keep run() from returning
+        executed++;
       }
     }
     return RUN_BUDGET;

@@ -54,7 +54,7 @@ export class CpuState {
 
   gdtrBaseLo = 0; gdtrBaseHi = 0; gdtrLimit = 0xffff;
   idtrBaseLo = 0; idtrBaseHi = 0; idtrLimit = 0xffff;
-  ldtrSel = 0;
+  ldtrSel = 0; ldtrBaseLo = 0; ldtrBaseHi = 0; ldtrLimit = 0;
   trSel = 0; trBaseLo = 0; trBaseHi = 0; trLimit = 0;
 
   cr0 = CR0_PE | CR0_ET | CR0_NE;

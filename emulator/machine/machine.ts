@@ -113,16 +113,12 @@ export class Machine implements CpuBus {
 
   // ------------------------------------------------------------------ CpuBus
 
+  // (IN/OUT report port I/O to hooks.io themselves)
   portRead(cpu: number, port: number, size: number): number {
-    const v = this.ports.read(cpu, port, size);
-    const h = this.hooks;
-    if (h !== null && h.io !== undefined) h.io(cpu, port & 0xffff, size, false, v);
-    return v;
+    return this.ports.read(cpu, port, size);
   }
 
   portWrite(cpu: number, port: number, size: number, value: number): void {
-    const h = this.hooks;
-    if (h !== null && h.io !== undefined) h.io(cpu, port & 0xffff, size, true, value);
     this.ports.write(cpu, port, size, value);
   }
 

@@ -1,8 +1,12 @@
 // The one entry point for every linear address of a CPU: data, stack, instruction fetch, descriptor
-// tables. A small direct-mapped front-end (one tag per access class, like a hardware L1 TLB) caches
-// the host frame of recent translations; behind it sits the architectural TLB (tlb.ts) and the walker.
-// The front-end is only a cache of the TLB: it is cleared whenever the TLB loses an entry or the mode
-// that decides rights changes, so it never outlives the architectural state.
+// tables. Three layers, each a cache of the one below (README.md in this folder):
+//   1. a direct-mapped front-end (one tag per access class, like a hardware L1 TLB) holding the host
+//      frame of recent translations — a hit costs a compare and a typed-array access;
+//   2. the architectural TLB (tlb.ts), which keeps what SDM 4.10.2 allows for as long as it may;
+//   3. the walker (walker.ts) with the paging-structure caches (psc.ts).
+// The front-end never outlives the TLB: its slots are cleared when their TLB entry is dropped and it is
+// cleared entirely when the PCID or anything that decides rights changes (CPL, CR0.WP, CR4, EFER.NXE,
+// RFLAGS.AC).
 import { CpuState, CR0_PG, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../cpu/state.js';
 import { CpuFault, VEC_GP, VEC_PF, VEC_SS } from '../cpu/faults.js';
 import { Frame, PhysicalMemory, PAGE_SIZE } from '../memory/physical.js';
@@ -12,7 +16,7 @@ import {
 } from '../hooks.js';
 import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_W } from './access.js';
 import { PagingMode } from './paging-mode.js';
-import { DropResult, TlbEntry, TlbStore, UnboundedTlb } from './tlb.js';
+import { INFO_DIRTY, INFO_GLOBAL, INFO_LEVEL, INFO_PERM_SHIFT, TlbEntry, TlbSlab, TlbStore, UnboundedTlb } from './tlb.js';
 import { PageWalker, WalkResult, rightsFault } from './walker.js';
 import { PagingStructureCache } from './psc.js';
 
@@ -39,8 +43,8 @@ export class MmuCounters {
   rewalks = 0;
   /** Walks that started from a paging-structure-cache entry, per level of that entry (0 = PDE .. 3 = PML5E). */
   readonly pscHits = new Float64Array(4);
-  pscFills = 0;
-  /** Per flush kind: number of flush operations and entries dropped. */
+  /** Per flush kind (hooks.ts FLUSH_*): operations, TLB entries dropped (global ones too), and
+   *  paging-structure-cache entries dropped. */
   readonly flushes = new Float64Array(FLUSH_KINDS);
   readonly dropped = new Float64Array(FLUSH_KINDS);
   readonly droppedGlobal = new Float64Array(FLUSH_KINDS);
@@ -62,38 +66,55 @@ const PSC_KEEP = 0, PSC_PCID = 1, PSC_ALL = 2;
 export class Mmu {
   readonly mode: PagingMode;
   readonly walker: PageWalker;
-  /** Paging-structure caches (SDM 4.10.3); `psc.enabled = false` (or setPscEnabled) switches them off. */
+  /** Paging-structure caches (SDM 4.10.3), on by default; setPscEnabled switches them. */
   readonly psc = new PagingStructureCache();
   readonly counters = new MmuCounters();
   hooks: EmulatorHooks | null = null;
   /** High half of the last read64. */
   hi = 0;
 
-  // front-end: per slot, the signed linear page number allowed for read / write / fetch, and the frame
+  private store: TlbStore;
+  private slab: TlbSlab;
+  // front-end: per slot, the signed linear page number allowed for read / write / fetch, the frame and
+  // the TLB slot it came from (-1 none)
   private readonly tagR = new Float64Array(FE_SIZE).fill(NO_TAG);
   private readonly tagW = new Float64Array(FE_SIZE).fill(NO_TAG);
   private readonly tagX = new Float64Array(FE_SIZE).fill(NO_TAG);
   private readonly feFrame: (Frame | null)[] = new Array(FE_SIZE).fill(null);
-  private readonly feEntry: (TlbEntry | null)[] = new Array(FE_SIZE).fill(null);
+  private readonly feSlot = new Int32Array(FE_SIZE).fill(-1);
   /** Front-end disabled (every access goes to the TLB proper): set while someone listens to hits. */
   private frontEndOff = false;
+  /** Someone listens to TLB events: they get TlbEntry objects. */
+  private tlbEvents = false;
   private readonly wr = new WalkResult();
   private readonly dbg = new WalkResult();
+  // flush bookkeeping (no closure allocated per flush)
+  private fDropped = 0;
+  private fDroppedGlobal = 0;
+  private fCollected: TlbEntry[] | null = null;
+  private fWholeFrontEnd = true;
+  private readonly onDrop = (slot: number): void => this.dropped(slot);
 
-  constructor(readonly s: MmuCpuState, readonly mem: PhysicalMemory, public tlb: TlbStore = new UnboundedTlb()) {
+  constructor(readonly s: MmuCpuState, readonly mem: PhysicalMemory, tlb: TlbStore = new UnboundedTlb()) {
     this.mode = new PagingMode(s);
     this.walker = new PageWalker(mem, this.mode, this.psc);
+    this.store = tlb;
+    this.slab = tlb.slab;
+  }
+
+  /** The TLB store. Assigning one (e.g. a SetAssociativeTlb) discards the current contents. */
+  get tlb(): TlbStore { return this.store; }
+  set tlb(t: TlbStore) {
+    this.store = t;
+    this.slab = t.slab;
+    this.feSlot.fill(-1);
+    this.clearFrontEnd();
   }
 
   setHooks(h: EmulatorHooks | null): void {
     this.hooks = h;
     this.frontEndOff = h !== null && h.tlbHit !== undefined;
-    this.clearFrontEnd();
-  }
-
-  /** Replaces the TLB store (e.g. a SetAssociativeTlb); the old contents are discarded. */
-  setTlb(t: TlbStore): void {
-    this.tlb = t;
+    this.tlbEvents = h !== null && (h.tlbHit !== undefined || h.tlbFill !== undefined || h.tlbFlush !== undefined);
     this.clearFrontEnd();
   }
 
@@ -114,21 +135,21 @@ export class Mmu {
     this.tagX.fill(NO_TAG);
   }
 
-  /** Forgets the front-end slots that hold `e` (a 4 KiB entry can only sit in one slot). */
-  private dropFromFrontEnd(e: TlbEntry): void {
-    if (e.level === 0) {
-      const slot = e.vpn & FE_MASK;
-      if (this.feEntry[slot] === e) {
-        this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
-        this.feEntry[slot] = null;
+  /** Forgets the front-end slots filled from TLB slot `slot` (a 4 KiB entry can only sit in one). */
+  private dropFromFrontEnd(slot: number): void {
+    const fe = this.feSlot;
+    if ((this.slab.info(slot) & INFO_LEVEL) === 0) {
+      const k = this.slab.vpn(slot) & FE_MASK;
+      if (fe[k] === slot) {
+        this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
+        fe[k] = -1;
       }
       return;
     }
-    const fe = this.feEntry;
-    for (let slot = 0; slot < FE_SIZE; slot++) {
-      if (fe[slot] === e) {
-        this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
-        fe[slot] = null;
+    for (let k = 0; k < FE_SIZE; k++) {
+      if (fe[k] === slot) {
+        this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
+        fe[k] = -1;
       }
     }
   }
@@ -351,16 +372,18 @@ export class Mmu {
     if (!this.mode.paging) return (hi >>> 0) * TWO32 + (lo >>> 0);
     const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
     const pcid = this.mode.pcid;
-    const tlb = this.tlb;
-    const mask = tlb.levelMask();
-    const e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
-    if (e !== null) {
-      const write = (access & ACC_WRITE) !== 0;
-      if (rightsFault(this.mode, e.perm, access) === 0 && (!write || e.dirty)) {
+    const slot = this.store.lookup(vpn4k, pcid);
+    if (slot >= 0) {
+      const slab = this.slab;
+      const info = slab.info(slot);
+      if (rightsFault(this.mode, (info >> INFO_PERM_SHIFT) & 7, access) === 0 &&
+        ((access & ACC_WRITE) === 0 || (info & INFO_DIRTY) !== 0)) {
         c.tlbHits++;
-        if (this.hooks !== null && this.hooks.tlbHit !== undefined) this.hooks.tlbHit(this.s.index, e, lo, hi, access);
-        const paddr = this.entryPaddr(e, lo);
-        this.fillFrontEnd(e, lo, hi, access, paddr);
+        if (this.tlbEvents && this.hooks!.tlbHit !== undefined) this.hooks!.tlbHit(this.s.index, slab.object(slot), lo, hi, access);
+        const level = info & INFO_LEVEL;
+        const inner = level === 0 ? 0 : level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
+        const paddr = slab.pageBase(slot) + inner + (lo & 0xfff);
+        this.fillFrontEnd(slot, level, lo, hi, access, paddr);
         return paddr;
       }
       // A write through an entry whose D flag was clear walks again to set D (SDM 4.8). An access the
@@ -368,8 +391,9 @@ export class Mmu {
       // fault or a re-walk, and QEMU/Unicorn re-walk); if that walk faults, the #PF invalidation below
       // drops whatever else is cached for the page.
       c.rewalks++;
-      this.tlb.remove(e);
-      this.dropFromFrontEnd(e);
+      this.store.remove(slot);
+      this.dropFromFrontEnd(slot);
+      slab.release(slot);
     }
     c.misses++;
     return this.walkAndFill(lo, hi, vpn4k, pcid, access);
@@ -390,29 +414,21 @@ export class Mmu {
       }
       throw new CpuFault(VEC_PF, r.fault, lo, hi);
     }
-    const e = new TlbEntry();
-    e.level = r.leafLevel;
-    e.vpn = r.leafLevel === 0 ? vpn4k : Math.floor(vpn4k / (r.leafLevel === 1 ? 512 : 262144));
-    e.pageBase = r.pageBase;
-    e.perm = r.perm;
-    e.dirty = r.dirty;
-    e.global = r.global;
-    e.pcid = pcid;
-    e.leafPaddr = r.leafPaddr;
-    e.leafLo = r.leafLo;
-    e.leafHi = r.leafHi;
-    e.fillTime = this.s.instructions;
-    e.fillRipLo = this.ripLo();
-    e.fillRipHi = this.ripHi();
-    const displaced = this.tlb.insert(e);
+    const slab = this.slab;
+    const slot = slab.alloc();
+    const level = r.leafLevel;
+    slab.write(slot, level === 0 ? vpn4k : Math.floor(vpn4k / (level === 1 ? 512 : 262144)), level, r.pageBase,
+      r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi, this.s.instructions, this.ripLo(), this.ripHi());
+    const displaced = this.store.insert(slot);
     c.fills++;
-    if (displaced !== null) {
-      if (displaced.vpn !== e.vpn || displaced.level !== e.level) c.evictions++;
+    if (displaced >= 0) {
+      if (slab.vpn(displaced) !== slab.vpn(slot) || slab.level(displaced) !== level) c.evictions++;
       this.dropFromFrontEnd(displaced);
+      slab.release(displaced);
     }
-    if (this.hooks !== null && this.hooks.tlbFill !== undefined) this.hooks.tlbFill(this.s.index, e, access);
+    if (this.tlbEvents && this.hooks!.tlbFill !== undefined) this.hooks!.tlbFill(this.s.index, slab.object(slot), access);
     const paddr = r.paddrPage + (lo & 0xfff);
-    this.fillFrontEnd(e, lo, hi, access, paddr);
+    this.fillFrontEnd(slot, level, lo, hi, access, paddr);
     return paddr;
   }
 
@@ -422,64 +438,40 @@ export class Mmu {
    * the handler's retry walks the tables afresh.
    */
   private invalidateOnFault(vpn4k: number, pcid: number): void {
-    const tlb = this.tlb;
-    let dropped = 0, droppedGlobal = 0;
-    let collected: TlbEntry[] | null = null;
-    const h = this.hooks;
-    const want = h !== null && h.tlbFlush !== undefined;
-    for (;;) {
-      const mask = tlb.levelMask();
-      const e = mask === 0 ? null : tlb.lookup(vpn4k, pcid, mask);
-      if (e === null) break;
-      if (want && h!.wantDroppedEntries) (collected ??= []).push(e);
-      tlb.remove(e);
-      this.dropFromFrontEnd(e);
-      dropped++;
-      if (e.global) droppedGlobal++;
-    }
-    const pscDropped = this.psc.dropAddress(vpn4k, pcid);
-    const c = this.counters;
-    c.flushes[FLUSH_PAGE_FAULT]++;
-    c.dropped[FLUSH_PAGE_FAULT] += dropped;
-    c.droppedGlobal[FLUSH_PAGE_FAULT] += droppedGlobal;
-    c.pscDropped[FLUSH_PAGE_FAULT] += pscDropped;
-    if (want) {
-      h!.tlbFlush!({
-        cpu: this.s.index, kind: FLUSH_PAGE_FAULT, ripLo: this.ripLo(), ripHi: this.ripHi(),
-        time: this.s.instructions, dropped, droppedGlobal, pscDropped,
-        entries: h!.wantDroppedEntries ? (collected ?? []) : null,
-      });
-    }
+    this.beginFlush(false);
+    this.store.dropPage(vpn4k, pcid, true, true, this.onDrop);
+    this.endFlush(FLUSH_PAGE_FAULT, this.psc.dropAddress(vpn4k, pcid));
   }
 
   /** RIP of the instruction being executed (the CPU's insnRip when it has one). */
   private ripLo(): number { return this.s.insnRipLo ?? this.s.ripLo; }
   private ripHi(): number { return this.s.insnRipHi ?? this.s.ripHi; }
 
-  private entryPaddr(e: TlbEntry, lo: number): number {
-    const inner = e.level === 0 ? 0 : e.level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
-    return e.pageBase + inner + (lo & 0xfff);
-  }
-
-  private fillFrontEnd(e: TlbEntry, lo: number, hi: number, access: number, paddr: number): void {
+  private fillFrontEnd(slot: number, level: number, lo: number, hi: number, access: number, paddr: number): void {
     if (this.frontEndOff || (access & ACC_IMPLICIT) !== 0) return;
-    const pfn = Math.floor(paddr / PAGE_SIZE);
     const write = (access & ACC_WRITE) !== 0;
-    const f = write ? this.mem.frameForWrite(pfn) : this.mem.peekFrame(pfn);
-    if (f === null) return;
-    const slot = (lo >>> 12) & FE_MASK;
-    const tag = hi * TWO20 + (lo >>> 12);
-    if (this.feFrame[slot] !== f || this.feEntry[slot] !== e) {
-      this.tagR[slot] = NO_TAG; this.tagW[slot] = NO_TAG; this.tagX[slot] = NO_TAG;
-      this.feFrame[slot] = f;
-      this.feEntry[slot] = e;
+    const slab = this.slab;
+    let f: Frame | null = level === 0 ? slab.frames[slot] : null;
+    if (f === null) {
+      const pfn = Math.floor(paddr / PAGE_SIZE);
+      f = write ? this.mem.frameForWrite(pfn) : this.mem.peekFrame(pfn);
+      if (f === null) return;
+      if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
     }
-    // a slot's tags all name the same page (same entry and frame): rights are per access kind only,
-    // because CPL, CR0.WP, CR4.SMEP/SMAP, EFER.NXE and RFLAGS.AC changes clear the front-end
-    if ((access & ACC_FETCH) !== 0) this.tagX[slot] = tag;
+    const k = (lo >>> 12) & FE_MASK;
+    const tag = hi * TWO20 + (lo >>> 12);
+    if (this.feFrame[k] !== f || this.feSlot[k] !== slot) {
+      this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
+      this.feFrame[k] = f;
+      this.feSlot[k] = slot;
+    }
+    // a slot's tags all name the same page (same TLB entry and frame); rights depend only on the access
+    // kind, because everything else that decides them clears the front-end when it changes
+    if ((access & ACC_FETCH) !== 0) this.tagX[k] = tag;
     else {
-      this.tagR[slot] = tag;
-      if (write && e.dirty && (e.perm & PERM_W) !== 0) this.tagW[slot] = tag;
+      this.tagR[k] = tag;
+      const info = slab.info(slot);
+      if (write && (info & INFO_DIRTY) !== 0 && ((info >> INFO_PERM_SHIFT) & PERM_W) !== 0) this.tagW[k] = tag;
     }
   }
 
@@ -501,32 +493,43 @@ export class Mmu {
 
   // ------------------------------------------------------------------ flushes (SDM 4.10.4.1)
 
-  /**
-   * Drops the TLB entries matching `pred` and the paging-structure-cache entries in scope (PSC_KEEP,
-   * PSC_PCID for `pscPcid`, PSC_ALL). `wholeFrontEnd` clears the front-end (the PCID or the rights
-   * changed); else only the slots of dropped entries go.
-   */
-  private flush(kind: number, pred: (e: TlbEntry) => boolean, pscScope: number, pscPcid: number, wholeFrontEnd: boolean): void {
+  private beginFlush(wholeFrontEnd: boolean): void {
+    this.fDropped = 0;
+    this.fDroppedGlobal = 0;
     const h = this.hooks;
-    const want = h !== null && h.tlbFlush !== undefined;
-    const collected: TlbEntry[] | null = want && h!.wantDroppedEntries ? [] : null;
-    const res = this.tlb.size() === 0 ? NOTHING : this.tlb.dropWhere(pred, (e) => {
-      if (collected !== null) collected.push(e);
-      if (!wholeFrontEnd) this.dropFromFrontEnd(e);
-    });
-    const pscDropped = pscScope === PSC_ALL ? this.psc.dropAll() : pscScope === PSC_PCID ? this.psc.dropPcid(pscPcid) : 0;
+    this.fCollected = h !== null && h.tlbFlush !== undefined && h.wantDroppedEntries ? [] : null;
+    this.fWholeFrontEnd = wholeFrontEnd;
+  }
+
+  /** A slot unlinked by a flush: count it, report it, forget it. */
+  private dropped(slot: number): void {
+    const slab = this.slab;
+    this.fDropped++;
+    if ((slab.info(slot) & INFO_GLOBAL) !== 0) this.fDroppedGlobal++;
+    if (this.fCollected !== null) this.fCollected.push(slab.object(slot));
+    if (!this.fWholeFrontEnd) this.dropFromFrontEnd(slot);
+    slab.release(slot);
+  }
+
+  private endFlush(kind: number, pscDropped: number): void {
     const c = this.counters;
     c.flushes[kind]++;
-    c.dropped[kind] += res.dropped;
-    c.droppedGlobal[kind] += res.droppedGlobal;
+    c.dropped[kind] += this.fDropped;
+    c.droppedGlobal[kind] += this.fDroppedGlobal;
     c.pscDropped[kind] += pscDropped;
-    if (wholeFrontEnd) this.clearFrontEnd();
-    if (want) {
-      h!.tlbFlush!({
+    if (this.fWholeFrontEnd) this.clearFrontEnd();
+    const h = this.hooks;
+    if (h !== null && h.tlbFlush !== undefined) {
+      h.tlbFlush({
         cpu: this.s.index, kind, ripLo: this.ripLo(), ripHi: this.ripHi(), time: this.s.instructions,
-        dropped: res.dropped, droppedGlobal: res.droppedGlobal, pscDropped, entries: collected,
+        dropped: this.fDropped, droppedGlobal: this.fDroppedGlobal, pscDropped, entries: this.fCollected,
       });
     }
+    this.fCollected = null;
+  }
+
+  private pscDrop(scope: number, pcid: number): number {
+    return scope === PSC_ALL ? this.psc.dropAll() : scope === PSC_PCID ? this.psc.dropPcid(pcid) : 0;
   }
 
   /**
@@ -536,8 +539,10 @@ export class Mmu {
    */
   onMovCr3(noFlush: boolean): void {
     const pcid = this.mode.pcid;
-    if (this.mode.pcide && noFlush) this.flush(FLUSH_MOV_CR3, never, PSC_KEEP, 0, true);
-    else this.flush(FLUSH_MOV_CR3, (e) => !e.global && e.pcid === pcid, PSC_PCID, pcid, true);
+    this.beginFlush(true);
+    if (this.mode.pcide && noFlush) { this.endFlush(FLUSH_MOV_CR3, 0); return; }
+    this.store.dropPcid(pcid, false, this.onDrop);
+    this.endFlush(FLUSH_MOV_CR3, this.pscDrop(PSC_PCID, pcid));
   }
 
   /**
@@ -548,10 +553,14 @@ export class Mmu {
   onMovCr4(oldCr4: number, newCr4: number): void {
     const changed = oldCr4 ^ newCr4;
     if ((changed & CR4_PGE) !== 0 || ((oldCr4 & CR4_PCIDE) !== 0 && (newCr4 & CR4_PCIDE) === 0)) {
-      this.flush(FLUSH_MOV_CR4, always, PSC_ALL, 0, true);
+      this.beginFlush(true);
+      this.store.dropAll(false, this.onDrop);
+      this.endFlush(FLUSH_MOV_CR4, this.pscDrop(PSC_ALL, 0));
     } else if ((changed & CR4_PAE) !== 0 || ((newCr4 & CR4_SMEP) !== 0 && (oldCr4 & CR4_SMEP) === 0)) {
       const pcid = (oldCr4 & CR4_PCIDE) !== 0 ? this.s.cr3Lo & 0xfff : 0;
-      this.flush(FLUSH_MOV_CR4, (e) => e.pcid === pcid, PSC_PCID, pcid, true);
+      this.beginFlush(true);
+      this.store.dropPcid(pcid, true, this.onDrop);
+      this.endFlush(FLUSH_MOV_CR4, this.pscDrop(PSC_PCID, pcid));
     } else {
       this.modeChanged();
     }
@@ -559,8 +568,13 @@ export class Mmu {
 
   /** MOV to CR0: clearing PG drops everything; other changes (WP) only affect rights checks. */
   onMovCr0(oldCr0: number, newCr0: number): void {
-    if ((oldCr0 & CR0_PG) !== 0 && (newCr0 & CR0_PG) === 0) this.flush(FLUSH_MOV_CR0, always, PSC_ALL, 0, true);
-    else this.modeChanged();
+    if ((oldCr0 & CR0_PG) !== 0 && (newCr0 & CR0_PG) === 0) {
+      this.beginFlush(true);
+      this.store.dropAll(false, this.onDrop);
+      this.endFlush(FLUSH_MOV_CR0, this.pscDrop(PSC_ALL, 0));
+    } else {
+      this.modeChanged();
+    }
   }
 
   /**
@@ -569,10 +583,12 @@ export class Mmu {
    * operand makes it a no-op (SDM INVLPG).
    */
   invlpg(lo: number, hi: number): void {
-    if (!this.isCanonical(hi)) { this.flush(FLUSH_INVLPG, never, PSC_KEEP, 0, false); return; }
+    this.beginFlush(false);
+    if (!this.isCanonical(hi)) { this.endFlush(FLUSH_INVLPG, 0); return; }
     const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
     const pcid = this.mode.pcid;
-    this.flush(FLUSH_INVLPG, (e) => (e.global || e.pcid === pcid) && covers(e, vpn4k), PSC_PCID, pcid, false);
+    this.store.dropPage(vpn4k, pcid, true, true, this.onDrop);
+    this.endFlush(FLUSH_INVLPG, this.pscDrop(PSC_PCID, pcid));
   }
 
   /**
@@ -583,26 +599,31 @@ export class Mmu {
     switch (type) {
       case 0: {
         const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
-        this.flush(FLUSH_INVPCID_ADDR, (e) => !e.global && e.pcid === pcid && covers(e, vpn4k), PSC_PCID, pcid, false);
+        this.beginFlush(false);
+        this.store.dropPage(vpn4k, pcid, true, false, this.onDrop);
+        this.endFlush(FLUSH_INVPCID_ADDR, this.pscDrop(PSC_PCID, pcid));
         break;
       }
-      case 1: this.flush(FLUSH_INVPCID_CONTEXT, (e) => !e.global && e.pcid === pcid, PSC_PCID, pcid, false); break;
-      case 2: this.flush(FLUSH_INVPCID_ALL, always, PSC_ALL, 0, true); break;
-      default: this.flush(FLUSH_INVPCID_NONGLOBAL, (e) => !e.global, PSC_ALL, 0, true); break;
+      case 1:
+        this.beginFlush(false);
+        this.store.dropPcid(pcid, false, this.onDrop);
+        this.endFlush(FLUSH_INVPCID_CONTEXT, this.pscDrop(PSC_PCID, pcid));
+        break;
+      case 2:
+        this.beginFlush(true);
+        this.store.dropAll(false, this.onDrop);
+        this.endFlush(FLUSH_INVPCID_ALL, this.pscDrop(PSC_ALL, 0));
+        break;
+      default:
+        this.beginFlush(true);
+        this.store.dropAll(true, this.onDrop);
+        this.endFlush(FLUSH_INVPCID_NONGLOBAL, this.pscDrop(PSC_ALL, 0));
+        break;
     }
   }
 
-  /** All TLB entries (for reports and the oracle). */
+  /** All TLB entries (reports and the oracle): the same object for an entry until it is dropped. */
   entries(): TlbEntry[] {
-    return [...this.tlb.entries()];
+    return this.store.slots().map((slot) => this.slab.object(slot));
   }
 }
-
-const NOTHING: DropResult = { dropped: 0, droppedGlobal: 0 };
-
-function covers(e: TlbEntry, vpn4k: number): boolean {
-  if (e.level === 0) return e.vpn === vpn4k;
-  return e.vpn === Math.floor(vpn4k / (e.level === 1 ? 512 : 262144));
-}
-function always(): boolean { return true; }
-function never(): boolean { return false; }

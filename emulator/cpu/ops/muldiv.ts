@@ -11,7 +11,7 @@ import { readReg, readRM, writeReg } from '../operands.js';
 import { setArithFlags, resultFlags } from '../flags.js';
 import { CpuFault, VEC_DE } from '../faults.js';
 import { u64, mulU32, mulU64, neg128, divU128 } from '../u64.js';
-import { CF, OF, RAX, RDX } from '../state.js';
+import { CF, OF, RDX } from '../state.js';
 
 const wide = new Int32Array(4);
 const quot = new Int32Array(4);
@@ -250,4 +250,4 @@ export function idivHandler(cpu: Cpu, i: Insn): void {
     }
   }
 }
-void RAX;
+

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_X86_IRQ_VECTORS_H
+#define _ASM_X86_IRQ_VECTORS_H
+
+#define NR_VECTORS			256
+#define FIRST_EXTERNAL_VECTOR		0x20
+#define LOCAL_TIMER_VECTOR		0xec
+#define CALL_FUNCTION_SINGLE_VECTOR	0xfb
+#define CALL_FUNCTION_VECTOR		0xfc
+#define RESCHEDULE_VECTOR		0xfd
+#define ERROR_APIC_VECTOR		0xfe
+#define SPURIOUS_APIC_VECTOR		0xff
+
+#endif /* _ASM_X86_IRQ_VECTORS_H */
