@@ -188,7 +188,11 @@ function report(s: RunSettings, m: Machine, image: ElfImage, r: RunResult): stri
   }
 }
 
-export function runImage(s: RunSettings): number {
+/**
+ * Runs an image as `tlbemu run` does. `extend` is called after boot, before the run, so that other
+ * commands can plug devices or hooks into the machine (tracing merges with hooks it set).
+ */
+export function runImage(s: RunSettings, extend?: (m: Machine, image: ElfImage, boot: BootResult) => void): number {
   const image = readImage(s.image);
   let serialSink: FdSink;
   if (s.serial !== undefined) {
@@ -219,9 +223,10 @@ export function runImage(s: RunSettings): number {
       if (e instanceof LoadError) throw new UsageError(`${s.image}: ${e.message}`);
       throw e;
     }
+    extend?.(m, image, boot);
     const trace = new BufferedText(2);
     if (s.trace.size > 0) {
-      installTrace(m, trace, { insn: s.trace.has('insn'), io: s.trace.has('io'), symbols: image.symbols });
+      installTrace(m, trace, { insn: s.trace.has('insn'), io: s.trace.has('io'), symbols: image.symbols }, m.hooks ?? {});
     }
     let r: RunResult;
     try {

@@ -152,7 +152,8 @@ export class Scheduler {
       if (slices !== slicesAtSkip) { skips = 0; slicesAtSkip = slices; }
       if (delta === Infinity || ++skips > MAX_IDLE_SKIPS) {
         return result('deadlock', STATUS_BUDGET,
-          `deadlock: ${sleeping === n ? 'every CPU is' : `${sleeping} CPUs are`} halted with interrupts enabled and no interrupt can arrive`);
+          `deadlock: ${sleeping === n ? 'every CPU is' : `${sleeping} CPU${sleeping === 1 ? ' is' : 's are'}`} halted with ` +
+          `interrupts enabled${parked > 0 ? ` (the others with interrupts off)` : ''} and no interrupt can arrive`);
       }
       delta = Math.max(delta, 1);
       for (let i = 0; i < n; i++) if (cpus[i].halted && !cpus[i].stopped) cpus[i].haltedInstructions += delta;

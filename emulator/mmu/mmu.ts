@@ -27,6 +27,45 @@ const FE_SIZE = 1 << FE_BITS;
 const FE_MASK = FE_SIZE - 1;
 const NO_TAG = -1e300; // never equal to a page number
 
+/** One front-end set: per slot the page tags allowed for read / write / fetch, the frame, the TLB slot. */
+class FrontEndSet {
+  readonly tagR = new Float64Array(FE_SIZE).fill(NO_TAG);
+  readonly tagW = new Float64Array(FE_SIZE).fill(NO_TAG);
+  readonly tagX = new Float64Array(FE_SIZE).fill(NO_TAG);
+  readonly frame: (Frame | null)[] = new Array<Frame | null>(FE_SIZE).fill(null);
+  /** TLB slot each front-end slot was filled from, -1 when empty. */
+  readonly slot = new Int32Array(FE_SIZE).fill(-1);
+  /** Slots filled since the last clear (a clear touches only these); FE_SIZE or more = clear all. */
+  private readonly used = new Int32Array(FE_SIZE);
+  private nUsed = 0;
+
+  /** Gives slot k to a new page: frame f from TLB slot `slot`, no access allowed yet. */
+  take(k: number, f: Frame, slot: number): void {
+    if (this.slot[k] === -1) {
+      if (this.nUsed < FE_SIZE) this.used[this.nUsed] = k;
+      this.nUsed++;
+    }
+    this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
+    this.frame[k] = f;
+    this.slot[k] = slot;
+  }
+
+  forget(k: number): void {
+    this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
+    this.slot[k] = -1;
+  }
+
+  clear(): void {
+    if (this.nUsed >= FE_SIZE) {
+      this.tagR.fill(NO_TAG); this.tagW.fill(NO_TAG); this.tagX.fill(NO_TAG);
+      this.slot.fill(-1);
+    } else {
+      for (let j = 0; j < this.nUsed; j++) this.forget(this.used[j]);
+    }
+    this.nUsed = 0;
+  }
+}
+
 export class MmuCounters {
   /** Front-end hits (counted apart so the fast path does a single increment). */
   feHits = 0;
@@ -75,13 +114,21 @@ export class Mmu {
 
   private store: TlbStore;
   private slab: TlbSlab;
-  // front-end: per slot, the signed linear page number allowed for read / write / fetch, the frame and
-  // the TLB slot it came from (-1 none)
-  private readonly tagR = new Float64Array(FE_SIZE).fill(NO_TAG);
-  private readonly tagW = new Float64Array(FE_SIZE).fill(NO_TAG);
-  private readonly tagX = new Float64Array(FE_SIZE).fill(NO_TAG);
-  private readonly feFrame: (Frame | null)[] = new Array(FE_SIZE).fill(null);
-  private readonly feSlot = new Int32Array(FE_SIZE).fill(-1);
+  // The front-end: one set of slots per privilege context (CPL 3; CPL 0-2; CPL 0-2 with SMAP and
+  // RFLAGS.AC=1), so that syscalls, interrupts and STAC/CLAC switch sets instead of clearing them. The
+  // fields below alias the current set's arrays (the hot path reads them directly).
+  private readonly feSets = [new FrontEndSet(), new FrontEndSet(), new FrontEndSet()];
+  private fe: FrontEndSet = this.feSets[1];
+  private tagR = this.fe.tagR;
+  private tagW = this.fe.tagW;
+  private tagX = this.fe.tagX;
+  private feFrame = this.fe.frame;
+  // what the sets were filled under: a change of any of these (other than CPL and AC) clears them all
+  private snapCr0 = -1;
+  private snapCr4 = -1;
+  private snapEfer = -1;
+  private snapCr3Lo = -1;
+  private snapCr3Hi = -1;
   /** Front-end disabled (every access goes to the TLB proper): set while someone listens to hits. */
   private frontEndOff = false;
   /** Someone listens to TLB events: they get TlbEntry objects. */
@@ -107,7 +154,6 @@ export class Mmu {
   set tlb(t: TlbStore) {
     this.store = t;
     this.slab = t.slab;
-    this.feSlot.fill(-1);
     this.clearFrontEnd();
   }
 
@@ -124,33 +170,49 @@ export class Mmu {
     this.psc.enabled = on;
   }
 
-  /** Must be called after any change to CPL, CR0, CR3, CR4, EFER or RFLAGS.AC (rights depend on them). */
+  /**
+   * Must be called after any change to CPL, CR0, CR3, CR4, EFER or RFLAGS.AC (rights depend on them).
+   * A change of CPL or AC only selects another front-end set; anything else empties them all.
+   */
   modeChanged(): void {
-    this.clearFrontEnd();
+    const s = this.s;
+    if (s.cr0 !== this.snapCr0 || s.cr4 !== this.snapCr4 || s.efer !== this.snapEfer ||
+      s.cr3Lo !== this.snapCr3Lo || s.cr3Hi !== this.snapCr3Hi) {
+      this.clearFrontEnd();
+      return;
+    }
+    this.selectFrontEnd();
   }
 
+  private selectFrontEnd(): void {
+    const fe = this.feSets[this.s.cpl === 3 ? 0 : this.mode.smap && this.mode.ac ? 2 : 1];
+    if (fe === this.fe) return;
+    this.fe = fe;
+    this.tagR = fe.tagR;
+    this.tagW = fe.tagW;
+    this.tagX = fe.tagX;
+    this.feFrame = fe.frame;
+  }
+
+  /** Empties every front-end set (cost proportional to the slots in use). */
   clearFrontEnd(): void {
-    this.tagR.fill(NO_TAG);
-    this.tagW.fill(NO_TAG);
-    this.tagX.fill(NO_TAG);
+    for (const fe of this.feSets) fe.clear();
+    const s = this.s;
+    this.snapCr0 = s.cr0; this.snapCr4 = s.cr4; this.snapEfer = s.efer;
+    this.snapCr3Lo = s.cr3Lo; this.snapCr3Hi = s.cr3Hi;
+    this.selectFrontEnd();
   }
 
   /** Forgets the front-end slots filled from TLB slot `slot` (a 4 KiB entry can only sit in one). */
   private dropFromFrontEnd(slot: number): void {
-    const fe = this.feSlot;
     if ((this.slab.info(slot) & INFO_LEVEL) === 0) {
       const k = this.slab.vpn(slot) & FE_MASK;
-      if (fe[k] === slot) {
-        this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
-        fe[k] = -1;
-      }
+      for (const fe of this.feSets) if (fe.slot[k] === slot) fe.forget(k);
       return;
     }
-    for (let k = 0; k < FE_SIZE; k++) {
-      if (fe[k] === slot) {
-        this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
-        fe[k] = -1;
-      }
+    for (const fe of this.feSets) {
+      const owner = fe.slot;
+      for (let k = 0; k < FE_SIZE; k++) if (owner[k] === slot) fe.forget(k);
     }
   }
 
@@ -409,10 +471,10 @@ export class Mmu {
       c.faults++;
       this.invalidateOnFault(vpn4k, pcid);
       if (this.hooks !== null && this.hooks.fault !== undefined) {
-        this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.fault, addrLo: lo, addrHi: hi,
+        this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.errorCode, addrLo: lo, addrHi: hi,
           ripLo: this.ripLo(), ripHi: this.ripHi() });
       }
-      throw new CpuFault(VEC_PF, r.fault, lo, hi);
+      throw new CpuFault(VEC_PF, r.errorCode, lo, hi);
     }
     const slab = this.slab;
     const slot = slab.alloc();
@@ -460,11 +522,8 @@ export class Mmu {
     }
     const k = (lo >>> 12) & FE_MASK;
     const tag = hi * TWO20 + (lo >>> 12);
-    if (this.feFrame[k] !== f || this.feSlot[k] !== slot) {
-      this.tagR[k] = NO_TAG; this.tagW[k] = NO_TAG; this.tagX[k] = NO_TAG;
-      this.feFrame[k] = f;
-      this.feSlot[k] = slot;
-    }
+    const fe = this.fe;
+    if (fe.frame[k] !== f || fe.slot[k] !== slot) fe.take(k, f, slot);
     // a slot's tags all name the same page (same TLB entry and frame); rights depend only on the access
     // kind, because everything else that decides them clears the front-end when it changes
     if ((access & ACC_FETCH) !== 0) this.tagX[k] = tag;

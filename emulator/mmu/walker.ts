@@ -22,9 +22,14 @@ export const PTE_XD_HI = 0x80000000 | 0;
 /** Leaf size levels: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
 export const LEAF_4K = 0, LEAF_2M = 1, LEAF_1G = 2;
 
+/** Set in WalkResult.fault for every fault: a not-present fault on a supervisor read has error code 0. */
+export const WALK_FAULTED = 0x40000000;
+
 export class WalkResult {
-  /** 0 on success, else the #PF error code (P bit tells protection vs not-present). */
+  /** 0 on success, else WALK_FAULTED | the #PF error code (see errorCode). */
   fault = 0;
+  /** The #PF error code of a fault (P bit tells protection vs not-present); 0 on success. */
+  errorCode = 0;
   /** Physical address of the 4 KiB frame that holds the accessed byte (page base), on success. */
   paddrPage = 0;
   /** Leaf level (LEAF_4K / LEAF_2M / LEAF_1G) and physical base of the whole page. */
@@ -113,6 +118,7 @@ export class PageWalker {
     let perm = PERM_W | PERM_U | PERM_X;
     let level = levels;
     r.fault = 0;
+    r.errorCode = 0;
     r.pscLevel = 0;
     if (usePsc && psc.size() !== 0) {
       // 4.10.3.2: use the PDE cache if it has an entry, else the PDPTE cache, and so on up
@@ -149,7 +155,8 @@ export class PageWalker {
         eLo = eHi = mem.isBacked(pfn) ? 0 : -1; // untouched RAM reads 0, unbacked all-ones
       }
       if ((eLo & PTE_P) === 0) {
-        r.fault = errorBits(mode, access);
+        r.errorCode = errorBits(mode, access);
+        r.fault = WALK_FAULTED | r.errorCode;
         return;
       }
       const ps = (eLo & PTE_PS) !== 0;
@@ -172,7 +179,8 @@ export class PageWalker {
         leaf = true;
       }
       if (rsvd) {
-        r.fault = PFEC_P | PFEC_RSVD | errorBits(mode, access);
+        r.errorCode = PFEC_P | PFEC_RSVD | errorBits(mode, access);
+        r.fault = WALK_FAULTED | r.errorCode;
         return;
       }
       if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
@@ -189,7 +197,7 @@ export class PageWalker {
       // leaf
       if (sideEffects) {
         const rf = rightsFault(mode, perm, access);
-        if (rf !== 0) { r.fault = rf; return; }
+        if (rf !== 0) { r.errorCode = rf; r.fault = WALK_FAULTED | rf; return; }
         const want = PTE_A | ((access & ACC_WRITE) !== 0 ? PTE_D : 0);
         if ((eLo & want) !== want) mem.write32(ea, eLo | want);
         r.dirty = ((eLo | want) & PTE_D) !== 0;

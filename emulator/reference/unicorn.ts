@@ -550,14 +550,16 @@ export class Unicorn {
   // ------------------------------------------------------------------ running
 
   /**
-   * Runs from RIP (or `begin`) for at most `count` instructions (0 = no limit) or until `until`.
+   * Runs from RIP (or `begin`) for at most `count` instructions (0 = no limit) or until `until`
+   * (and at most `timeoutUs` microseconds when non-zero). A REP string instruction counts one
+   * instruction per iteration (QEMU loops on it): run it with `until` set to the next instruction.
    * Exceptions end the run (RIP stays on the faulting instruction); #UD comes back as vector 6.
    */
-  run(count: number, until: bigint = 0n, begin?: bigint): UcRunResult {
+  run(count: number, until: bigint = 0n, begin?: bigint, timeoutUs = 0): UcRunResult {
     const start = begin ?? this.reg(X86_REG.RIP);
     this.pending = null;
     this.unmapped = null;
-    const err = this.lib.emuStart(this.handle, start, until, 0n, count) as number;
+    const err = this.lib.emuStart(this.handle, start, until, BigInt(timeoutUs), count) as number;
     let exception = this.pending as UcException | null;
     if (exception === null && err === UC_ERR_INSN_INVALID) exception = { vector: 6, errorCode: 0 };
     if (exception !== null) this.clearPendingException();

@@ -2,7 +2,7 @@
 // JRCXZ, and the kernel-style switch-table jump through a negative disp32 absolute address.
 import { describe, expect, it } from 'vitest';
 import { reg, setReg, STACK_TOP, CODE_BASE } from '../helpers/test-machine.js';
-import { RAX, RBX, RSP } from '../../emulator/cpu/state.js';
+import { RAX, RBX, RCX, RSP } from '../../emulator/cpu/state.js';
 import { PT_P, PT_RW } from '../../emulator/loader/page-table-builder.js';
 import { run, expectFault } from './int-util.js';
 
@@ -22,9 +22,10 @@ describe('Jcc', () => {
   for (const [name, setup, taken] of scenarios) {
     it(`${name}: rel8 and rel32 forms agree with the flags`, () => {
       // each condition sets bit k of ebx when its jump is taken; rel32 via a far label
-      const body = all.map((cc, k) => `j${cc} 1f\njmp 2f\n1: or ebx, ${1 << k}\n2:`).join('\n');
+      // LEA marks the taken conditions without touching the flags
+      const body = all.map((cc, k) => `j${cc} 1f\njmp 2f\n1: lea ebx, [rbx + ${1 << k}]\n2:`).join('\n');
       const far = all.map((cc, k) => `j${cc} near_${k}\nback_${k}:`).join('\n');
-      const targets = all.map((_, k) => `near_${k}: or esi, ${1 << k}\njmp back_${k}`).join('\n');
+      const targets = all.map((_, k) => `near_${k}: lea esi, [rsi + ${1 << k}]\njmp back_${k}`).join('\n');
       const m = run(`xor ebx, ebx\nxor esi, esi\n${setup}\n${body}\n${setup}\n${far}\nhlt\n.fill 200, 1, 0x90\n${targets}`);
       const want = all.reduce((acc, cc, k) => acc | (taken.includes(cc) ? 1 << k : 0), 0);
       expect(Number(reg(m, RBX))).toBe(want);

@@ -1,7 +1,10 @@
 // Exception and interrupt delivery, driven by guest code that builds its own GDT, TSS and IDT, loads
 // them with LGDT/LTR/LIDT, and records every event it receives (SDM vol. 3, 6.12-6.15).
 import { describe, expect, it } from 'vitest';
-import { createTestMachine, loadCode, runToHalt, TestMachine, CODE_BASE } from '../helpers/test-machine.js';
+import {
+  createTestMachine, loadCode, runToHalt, TestMachine, CODE_BASE, IDT_BASE, installExceptionRecorder, lastException,
+  installTss, enterUserMode,
+} from '../helpers/test-machine.js';
 import { assemble } from '../helpers/asm.js';
 import { PT_P, PT_RW } from '../../emulator/loader/page-table-builder.js';
 import { RSP, SEG_CS, SEG_SS, IF } from '../../emulator/cpu/state.js';
@@ -503,7 +506,7 @@ describe('external interrupts', () => {
     return state;
   }
 
-  it('are taken only with IF=1, after the STI shadow, and wake HLT; the frame holds the next RIP', () => {
+  it('are taken only with IF=1 and after the STI shadow; the frame holds the next RIP', () => {
     const m = createTestMachine();
     const pending = [0x20];
     const src = kernel(`
@@ -512,10 +515,9 @@ describe('external interrupts', () => {
       sti
     s1: mov ecx, 2
     s2: hlt`);
-    // the handler for h3 returns (vector 3 is treated as a trap by the recorder): reuse it for 0x20
+    // gate 0x20 uses the #BP stub, which records vector 3 and returns (the recorder resumes traps)
     loadCode(m, src);
-    const st = withPending(m, pending);
-    // keep the interrupt pending only once the kernel has set the IDT up: deliver after the first STI
+    const st = withPending(m, pending); // pending from the start, held off by IF=0 until the STI
     runToHalt(m);
     const ev = events(m);
     expect(st.acked).toEqual([0x20]);
@@ -523,5 +525,42 @@ describe('external interrupts', () => {
     expect(ev[0].vector).toBe(3); // the stub's vector number
     expect(ev[0].rip).toBe(labelAddr(src, 's2')); // the STI shadow let `mov ecx, 2` run first
     expect(ev[0].err).toBe(-1n);
+  });
+});
+
+describe('gate and TSS checks during delivery (error codes with IDT and EXT bits)', () => {
+  it('a gate whose selector is a data segment gives #GP(selector | EXT); a null selector #GP(EXT)', () => {
+    for (const [sel, err] of [[0x18, 0x19n], [0, 1n]] as const) {
+      const m = createTestMachine();
+      installExceptionRecorder(m);
+      const a = IDT_BASE + 6 * 16;
+      m.mem.write32(a, (m.mem.read32(a) & 0xffff) | (sel << 16));
+      loadCode(m, 'ud2\nhlt');
+      runToHalt(m);
+      const e = lastException(m);
+      expect([e.count, e.vector, e.errorCode, e.rip]).toEqual([1, 13, err, BigInt(CODE_BASE)]);
+    }
+  });
+
+  it('a TSS too short for RSP0: INT 0x80 from CPL 3 gets #TS(TR), then #TS(TR | EXT), #DF, triple fault', () => {
+    const m = createTestMachine();
+    installExceptionRecorder(m, [0x80], { dpl: 3 });
+    installTss(m, { rsp0: 0x70000 });
+    m.cpu.trLimit = 3; // RSP0 lies at 4..11
+    loadCode(m, 'int 0x80\nhlt');
+    enterUserMode(m, CODE_BASE, 0x7f000);
+    expect(m.cpu.run(1000)).toBe(RUN_STOPPED);
+    expect(m.cpu.tripleFaultReport!.chain).toEqual(['#TS(0x38)', '#TS(0x39)', '#DF(0x0)', '#TS(0x39)']);
+  });
+
+  it('an external interrupt through an absent gate is #GP(vector*8 + 2 + EXT)', () => {
+    const m = createTestMachine();
+    installExceptionRecorder(m);
+    let pending = 0x50;
+    m.cpu.bus = { ...m.cpu.bus, pendingInterrupt: () => pending, acknowledgeInterrupt: () => { pending = -1; } };
+    loadCode(m, 'sti\nnop\nhlt');
+    runToHalt(m);
+    const e = lastException(m);
+    expect([e.count, e.vector, e.errorCode]).toEqual([1, 13, 0x50n * 8n + 3n]);
   });
 });

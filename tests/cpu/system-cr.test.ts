@@ -10,6 +10,7 @@ import {
   FLUSH_INVPCID_NONGLOBAL,
 } from '../../emulator/hooks.js';
 import { PT_P, PT_RW, PT_G } from '../../emulator/loader/page-table-builder.js';
+import { assemble } from '../helpers/asm.js';
 
 /** Runs `src` + hlt with the exception recorder installed; returns the machine. */
 function run(src: string, setup?: (m: TestMachine) => void): TestMachine {
@@ -22,7 +23,6 @@ function run(src: string, setup?: (m: TestMachine) => void): TestMachine {
 }
 
 /** Address of the instruction after `prefix` (assembled at CODE_BASE). */
-import { assemble } from '../helpers/asm.js';
 function at(prefix: string): bigint {
   return BigInt(CODE_BASE + assemble(prefix, CODE_BASE).length);
 }
@@ -60,9 +60,8 @@ describe('MOV from/to control registers', () => {
   });
 
   it('ignores the mod field: no SIB or displacement follows the ModRM byte', () => {
-    // 0F 20 58 = mod 01 reg 3 rm 0 (mov rax, cr3); 0F 22 1C = mod 00 reg 3 rm 100 (mov cr3, rsp would be
-    // SIB-form if decoded as memory) is avoided: use 0F 20 84 (mod 10 reg 0 rm 100) = mov rsp, cr0? no:
-    // keep RSP intact and use rm=4 only with a read into R12 via REX.B.
+    // 0F 20 58: mod 01 reg 3 rm 0 = mov rax, cr3 (a memory form would take a disp8);
+    // 41 0F 20 84: mod 10 reg 0 rm 100 + REX.B = mov r12, cr0 (a memory form would take SIB + disp32)
     const m = run(`
       .byte 0x0f, 0x20, 0x58
       mov ebx, 0x11111111
@@ -212,6 +211,21 @@ describe('MOV from/to control registers', () => {
     expect(m.cpu.mmu.counters.flushes[FLUSH_MOV_CR4]).toBe(1); // PCIDE 0->1 needs no flush, PGE 1->0 flushes all
     expect(m.cpu.mmu.counters.droppedGlobal[FLUSH_MOV_CR4]).toBe(1);
     expect(m.cpu.mmu.entries().some((e) => e.vpn * 4096 === Number(VA))).toBe(false);
+  });
+
+  it('CR8 is TPR[7:4] of the local APIC on the bus', () => {
+    const writes: [number, number][] = [];
+    let tpr = 0x90;
+    const m = run('mov rbx, cr8\nmov eax, 3\nmov cr8, rax\nmov rcx, cr8', (mm) => {
+      mm.cpu.bus = {
+        ...mm.cpu.bus,
+        msrRead: (_c, msr, out) => { if (msr !== 0x808) return false; out.lo = tpr; out.hi = 0; return true; },
+        msrWrite: (_c, msr, lo) => { writes.push([msr, lo]); tpr = lo; return msr === 0x808; },
+      };
+    });
+    expect(reg(m, RBX)).toBe(9n);
+    expect(writes).toEqual([[0x808, 0x30]]);
+    expect(reg(m, RCX)).toBe(3n);
   });
 
   it('CR8 rejects bits 63:4', () => {

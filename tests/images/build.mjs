@@ -1,5 +1,6 @@
 // Builds the bare-metal test images in this folder with GNU as + ld, into a cache directory keyed by
-// a hash of the sources (the image, every .inc file, the linker script and the tool flags).
+// a hash of the sources (the image, every .inc file, the linker script and the tool flags); the cache
+// is $TLBEMU_IMAGE_CACHE, else tlbemu-test-images in the temp directory.
 //   node tests/images/build.mjs NAME      prints the path of NAME.elf (building it if needed)
 // An image NAME.s picks its linker script with a first-line comment `# ld: high.ld` (default low.ld).
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const IMAGES_DIR = dirname(fileURLToPath(import.meta.url));
-const CACHE_DIR = join(tmpdir(), 'tlbemu-test-images');
+const CACHE_DIR = process.env.TLBEMU_IMAGE_CACHE || join(tmpdir(), 'tlbemu-test-images');
 
 const AS_ARGS = ['--64'];
 const LD_ARGS = ['-m', 'elf_x86_64', '-nostdlib', '-static', '-z', 'max-page-size=4096', '--no-warn-rwx-segments'];

@@ -82,9 +82,19 @@ function movFromCr(cpu: Cpu, i: Insn): void {
     case 2: lo = cpu.cr2Lo; hi = cpu.cr2Hi; break;
     case 3: lo = cpu.cr3Lo; hi = cpu.cr3Hi; break;
     case 4: lo = cpu.cr4; break;
-    default: lo = cpu.cr8; break;
+    default: lo = readCr8(cpu); break;
   }
   cpu.setReg64(r, lo, hi);
+}
+
+/** x2APIC TPR MSR: CR8 is an alias of TPR[7:4] (SDM 10.8.6.1). */
+const MSR_X2APIC_TPR = 0x808;
+const tprScratch = { lo: 0, hi: 0 };
+
+/** CR8 = TPR[7:4] of the local APIC on the bus; without one, the value last written. */
+function readCr8(cpu: Cpu): number {
+  if (cpu.bus.msrRead(cpu.index, MSR_X2APIC_TPR, tprScratch)) cpu.cr8 = (tprScratch.lo >>> 4) & 0xf;
+  return cpu.cr8;
 }
 
 /** MOV CRn, r64 (0F 22 /r). */
@@ -103,6 +113,7 @@ function movToCr(cpu: Cpu, i: Insn): void {
       // CR8 = TPR[7:4]; bits 63:4 are reserved (SDM 10.8.6.1)
       if (hi !== 0 || (lo & ~0xf) !== 0) throw new CpuFault(VEC_GP, 0);
       cpu.cr8 = lo;
+      cpu.bus.msrWrite(cpu.index, MSR_X2APIC_TPR, lo << 4, 0); // TPR[7:4] = CR8, TPR[3:0] = 0
       break;
   }
 }

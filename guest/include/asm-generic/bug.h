@@ -61,6 +61,17 @@ void __warn_printk(const char *fmt, ...) __printf(1, 2);
 	unlikely(__ret_warn_on);					\
 })
 
+#define WARN_ONCE(condition, format...) ({				\
+	static bool __section(".data.once") __warned;			\
+	int __ret_warn_once = !!(condition);				\
+									\
+	if (unlikely(__ret_warn_once && !__warned)) {			\
+		__warned = true;					\
+		WARN(1, format);					\
+	}								\
+	unlikely(__ret_warn_once);					\
+})
+
 #define BUG_ON(condition) do { if (unlikely(condition)) BUG(); } while (0)
 
 /* include/linux/mmdebug.h with CONFIG_DEBUG_VM */

@@ -8,6 +8,8 @@
 bool cmdline_has_flag(const char *name);
 const char *cmdline_get_value(const char *name, const char *prev_value);
 void parse_early_params(void);
+void check_unknown_params(const char *const *known, int nr_known);
+void printk_setup(void);
 
 void start_kernel(void);
 

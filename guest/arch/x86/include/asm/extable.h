@@ -26,6 +26,7 @@ struct pt_regs;
 int fixup_exception(struct pt_regs *regs, int trapnr);
 const struct exception_table_entry *search_exception_tables(unsigned long addr);
 long probe_kernel_read(void *dst, const void *src, unsigned long size);
+int probe_read_u64(const void *src, unsigned long long *val);
 #endif
 
 #endif /* _ASM_X86_EXTABLE_H */

@@ -1,0 +1,21 @@
+import { it, expect } from 'vitest';
+import { Unicorn, X86_REG } from '../../emulator/reference/unicorn.js';
+it('perf', () => {
+  const u = Unicorn.open(); u.mapRam(0, 4<<20);
+  const q=(a:number,v:bigint)=>{const b=new Uint8Array(8); new DataView(b.buffer).setBigUint64(0,v,true); u.memWrite(a,b);};
+  q(0x10000, 0x11003n); q(0x11000, 0x12003n); q(0x12000, 0x83n); q(0x12008, 0x200083n);
+  u.setReg(X86_REG.CR3, 0x10000n); u.setReg(X86_REG.CR4, 0x20n); u.setReg(X86_REG.CR0, 0x80010033n);
+  u.memWrite(0x100000, new Uint8Array([0x90,0x90,0x90,0x90,0xf4]));
+  const t = (name: string, f: () => void, n = 200) => { const t0 = performance.now(); for (let i = 0; i < n; i++) f(); console.log(name, ((performance.now() - t0) / n * 1000).toFixed(1), 'us'); };
+  t('run1', () => { u.run(1, 0n, 0x100000n); });
+  t('setEfer same', () => u.setEfer(0xd01n));
+  t('run1 after', () => { u.run(1, 0n, 0x100000n); });
+  t('setEfer+run', () => { u.setEfer(0xd01n); u.run(1, 0n, 0x100000n); });
+  t('flushTlb+run', () => { u.flushTlb(); u.run(1, 0n, 0x100000n); });
+  t('cpl+run', () => { u.cpl(); u.run(1, 0n, 0x100000n); });
+  t('removecache+run', () => { u.flushCode(0x100000n, 0x101000n); u.run(1, 0n, 0x100000n); });
+  t('readState', () => u.readState());
+  t('writeGprs+run', () => { u.writeGprs(new Array(16).fill(0n), 0x100000n); u.run(1); });
+  t('clearPending+run', () => { u.clearPendingException(); u.run(1, 0n, 0x100000n); });
+  expect(1).toBe(1);
+});
