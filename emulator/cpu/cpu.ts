@@ -172,8 +172,6 @@ export class Cpu extends CpuState {
 
   // ------------------------------------------------------------------ fetch and decode
 
-  private readonly scratchFetch = { lo: 0, hi: 0 };
-
   /** The decoded instruction at RIP (cached per physical frame unless it crosses a page). */
   fetchInsn(): Insn {
     const lo = this.ripLo, hi = this.ripHi;

@@ -523,8 +523,16 @@ export class LockstepSession {
       ucExc = this.earlyFetch.exc;
       ucCr2 = this.earlyFetch.cr2;
     } else {
-      // a REP string instruction runs on Unicorn until RIP leaves it (or it faults)
-      const r = n === 1 && isRepString(last) ? this.uc.run(0, lastRip + BigInt(last!.len), undefined, 5_000_000) : this.uc.run(n);
+      // a REP string instruction runs on Unicorn until RIP leaves it (or it faults): one counted
+      // instruction per iteration, so at most RCX + 1 (a timeout would cost a thread per run)
+      let r;
+      if (n === 1 && isRepString(last)) {
+        const iterations = last!.asize === 4 ? lastPre[RCX] & 0xffffffffn : lastPre[RCX];
+        const count = iterations > 10_000_000n ? 10_000_001 : Number(iterations) + 1;
+        r = this.uc.run(count, lastRip + BigInt(last!.len));
+      } else {
+        r = this.uc.run(n);
+      }
       ucExc = r.exception;
       unmapped = r.unmapped;
       ucErr = r.err;

@@ -385,8 +385,6 @@ static noinline int tlbemu_workload(void *arg)
 
 	if (!nr_namespaces)
 		pr_info("tlbemu: no persistent memory: nothing to hot-add\n");
-	if (!opt.add)
-		nr_namespaces = nr_namespaces;	/* mapping untouched: only the summary */
 
 	for (round = 0; round < opt.repeat && opt.add && nr_namespaces; round++) {
 		fill_job(&job, round + 1);

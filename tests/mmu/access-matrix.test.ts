@@ -6,8 +6,6 @@
 // The expectation comes from the small reference model below, written from SDM vol. 3A 4.5-4.8, not
 // from the walker.
 import { describe, expect, it } from 'vitest';
-import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
 import { createTestMachine, TestMachine, CODE_BASE } from '../helpers/test-machine.js';
 import { assemble } from '../helpers/asm.js';
 import { PageTableBuilder, PT_G, PT_P, PT_RW, PT_US } from '../../emulator/loader/page-table-builder.js';
@@ -431,19 +429,22 @@ describe('access-rights matrix (SDM 4.6, 4.7, 4.8)', () => {
     expect(check(r, cases)).toEqual([]);
   });
 
-  for (const levels of [4, 5] as const) {
-    it(`all ${16 * 16 * 3 * 64 * 4} combinations, ${levels}-level paging`, async () => {
-      const r = buildRig(levels);
-      const cases = allCases();
-      expect(cases.length).toBe(196608);
-      const ses = new Session(); ses.connect();
-      await new Promise((res) => ses.post('Profiler.enable', () => ses.post('Profiler.start', res)));
-      expect(check(r, cases.slice(0, 60000))).toEqual([]);
-      await new Promise<void>((res) => ses.post('Profiler.stop', (err, { profile }) => { writeFileSync('/tmp/prof2/a.cpuprofile', JSON.stringify(profile)); res(); }));
-      // every case faulted or completed as expected; the counters saw the faults and the CR3 reloads
-      const faults = cases.filter((c) => reference(c).err >= 0).length;
-      expect(faults).toBeGreaterThan(cases.length / 2);
-      expect(r.m.cpu.mmu.counters.flushes[FLUSH_MOV_CR3]).toBeGreaterThanOrEqual(cases.length);
-    });
-  }
+  it(`all ${16 * 16 * 3 * 64 * 4} combinations, 4-level paging`, () => {
+    const r = buildRig(4);
+    const cases = allCases();
+    expect(cases.length).toBe(196608);
+    expect(check(r, cases)).toEqual([]);
+    // a matrix that mostly faults, and one CR3 reload per case
+    const faults = cases.filter((c) => reference(c).err >= 0).length;
+    expect(faults).toBeGreaterThan(cases.length / 2);
+    expect(faults).toBeLessThan(cases.length);
+    expect(r.m.cpu.mmu.counters.flushes[FLUSH_MOV_CR3]).toBeGreaterThanOrEqual(cases.length);
+  });
+
+  it('every 7th combination (all values of every dimension), 5-level paging', () => {
+    const r = buildRig(5);
+    const cases = allCases().filter((_, k) => k % 7 === 0);
+    expect(check(r, cases)).toEqual([]);
+    expect(r.m.cpu.mmu.mode.levels).toBe(5);
+  });
 });

@@ -40,41 +40,41 @@ static inline int pgd_same(pgd_t pgd_a, pgd_t pgd_b)
 	return pgd_val(pgd_a) == pgd_val(pgd_b);
 }
 
-#define __safe_store_changes(kind, old, new) \
-	(kind##_present(old) && !kind##_same(old, new))
+#define __safe_store_changes(present, same, old, new) \
+	(present(old) && !same(old, new))
 #else
 /* v1: any present old entry is reported, even one rewritten with its own value */
-#define __safe_store_changes(kind, old, new) \
-	((void)(new), kind##_present(old))
+#define __safe_store_changes(present, same, old, new) \
+	((void)(new), present(old))
 #endif
 
 #define set_pte_safe(ptep, pte) \
 ({ \
-	WARN_ON_ONCE(__safe_store_changes(pte, *(ptep), (pte))); \
+	WARN_ON_ONCE(__safe_store_changes(pte_present, pte_same, *(ptep), (pte))); \
 	set_pte(ptep, pte); \
 })
 
 #define set_pmd_safe(pmdp, pmd) \
 ({ \
-	WARN_ON_ONCE(__safe_store_changes(pmd, *(pmdp), (pmd))); \
+	WARN_ON_ONCE(__safe_store_changes(pmd_present, pmd_same, *(pmdp), (pmd))); \
 	set_pmd(pmdp, pmd); \
 })
 
 #define set_pud_safe(pudp, pud) \
 ({ \
-	WARN_ON_ONCE(__safe_store_changes(pud, *(pudp), (pud))); \
+	WARN_ON_ONCE(__safe_store_changes(pud_present, pud_same, *(pudp), (pud))); \
 	set_pud(pudp, pud); \
 })
 
 #define set_p4d_safe(p4dp, p4d) \
 ({ \
-	WARN_ON_ONCE(__safe_store_changes(p4d, *(p4dp), (p4d))); \
+	WARN_ON_ONCE(__safe_store_changes(p4d_present, p4d_same, *(p4dp), (p4d))); \
 	set_p4d(p4dp, p4d); \
 })
 
 #define set_pgd_safe(pgdp, pgd) \
 ({ \
-	WARN_ON_ONCE(__safe_store_changes(pgd, *(pgdp), (pgd))); \
+	WARN_ON_ONCE(__safe_store_changes(pgd_present, pgd_same, *(pgdp), (pgd))); \
 	set_pgd(pgdp, pgd); \
 })
 

@@ -41,4 +41,6 @@ void add_taint(unsigned int flag);
 const char *print_tainted(void);
 extern int oops_in_progress;
 
+#include <linux/bug.h>
+
 #endif /* _LINUX_KERNEL_H */

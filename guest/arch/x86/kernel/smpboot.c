@@ -34,7 +34,12 @@ void set_cpu_online(unsigned int cpu, bool online)
 
 unsigned int num_online_cpus(void)
 {
-	return __builtin_popcountl(READ_ONCE(__cpu_online_mask.bits));
+	unsigned long bits = READ_ONCE(__cpu_online_mask.bits);
+	unsigned int n = 0;
+
+	for (; bits; bits &= bits - 1)
+		n++;
+	return n;
 }
 
 static void __noreturn start_secondary(int cpu)

@@ -7,7 +7,11 @@
  */
 #include <linux/kernel.h>
 #include <linux/smp.h>
+#include <asm/page.h>
 #include <asm/tlbflush.h>
+
+DEFINE_PER_CPU(struct tlb_state, cpu_tlbstate);
+DEFINE_PER_CPU(unsigned long [NR_TLB_EVENTS], tlb_events);
 
 static void do_flush_tlb_all(void *info)
 {
