@@ -47,6 +47,12 @@ export class Cpu extends CpuState {
   interruptsTaken = 0;
   exceptionsTaken = 0;
   haltedInstructions = 0;
+  /**
+   * The interrupt line: set by the interrupt controller when a vector may have become deliverable
+   * (cleared when the controller says nothing is). Lets the loop skip asking the controller after
+   * every instruction.
+   */
+  irqPending = false;
   /** PAUSE instructions executed (spin-wait hints). */
   pauses = 0;
   /** Instruction trace callback (--trace): called before each instruction executes. */
@@ -221,11 +227,15 @@ export class Cpu extends CpuState {
     let executed = 0;
     this.yieldRequested = false;
     this.applyCpuid(); // in case a field of cpuid was changed in place
+    // once per slice, ask the controller (its timers fire on this poll); between polls the
+    // controller raises irqPending when an IPI or an EOI/TPR change makes a vector deliverable
+    if ((this.flags & IF) !== 0) this.irqPending = true;
     while (executed < budget) {
       if (this.stopped) return RUN_STOPPED;
-      if ((this.flags & IF) !== 0 && !this.interruptShadow) {
+      if (this.irqPending && (this.flags & IF) !== 0 && !this.interruptShadow) {
         const v = this.bus.pendingInterrupt(this.index);
         if (v >= 0) this.takeExternal(v);
+        else this.irqPending = false;
         if (this.stopped) return RUN_STOPPED;
       }
       if (this.halted) return RUN_HALT;
@@ -246,7 +256,7 @@ export class Cpu extends CpuState {
           executed++;
           this.instructions++;
           if (this.halted || this.yieldRequested || this.interruptShadow) break;
-          if ((this.flags & IF) !== 0 && this.bus.pendingInterrupt(this.index) >= 0) break;
+          if (this.irqPending && (this.flags & IF) !== 0) break;
         }
         if (this.yieldRequested) return RUN_PAUSE;
       } catch (e) {
