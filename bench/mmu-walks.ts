@@ -3,7 +3,7 @@
 // translations per second. Guest code does the accesses; MOV CR3 after each pass empties the TLB (and
 // the paging-structure caches) while the page tables stay warm in the host's caches.
 //
-//   npm run build && node dist/bench/mmu-walks.js [--runs N] [--json]
+//   npm run build && node dist/bench/mmu-walks.js [--runs N] [--only SUBSTRING]
 //
 // Prints a table and a JSON object (median of N >= 5 timed runs after one warm-up run; process CPU time).
 import { execFileSync } from 'node:child_process';
@@ -140,6 +140,8 @@ interface Row {
   nsPerOp: number;
   /** For walk rows: ns per access minus the same loop on a single page (the miss: lookup, walk, fill). */
   netNsPerWalk?: number;
+  /** For walk rows: ns per iteration of that single-page loop (4 instructions, a front-end hit). */
+  baselineNsPerIter?: number;
   walks?: number;
   pscHits?: number;
 }
@@ -166,7 +168,8 @@ function walkRow(runs: number, name: string, s: Setup): Row {
   const ops = PASSES * PAGES;
   return {
     name, ops, seconds: tCold, perSecond: ops / tCold, nsPerOp: (tCold / ops) * 1e9,
-    netNsPerWalk: ((tCold - tBase) / ops) * 1e9, walks: walksPerRun, pscHits: pscPerRun,
+    netNsPerWalk: ((tCold - tBase) / ops) * 1e9, baselineNsPerIter: (tBase / ops) * 1e9, walks: walksPerRun,
+    pscHits: pscPerRun,
   };
 }
 
@@ -182,15 +185,19 @@ function main(): void {
   const args = process.argv.slice(2);
   const ri = args.indexOf('--runs');
   const runs = Math.max(5, ri >= 0 ? Number(args[ri + 1]) : 7);
+  const oi = args.indexOf('--only');
+  const only = oi >= 0 ? args[oi + 1] : '';
   const rows: Row[] = [];
+  const cases: [string, Setup][] = [];
   for (const psc of [false, true]) {
     const tag = psc ? 'PSC on' : 'PSC off';
-    rows.push(walkRow(runs, `4-level, 4 KiB leaves, ${tag}`, { levels: 4, leaf: 1, psc }));
-    rows.push(walkRow(runs, `4-level, 2 MiB leaves, ${tag}`, { levels: 4, leaf: 2, psc }));
-    rows.push(walkRow(runs, `4-level, 1 GiB leaves, ${tag}`, { levels: 4, leaf: 3, psc }));
-    rows.push(walkRow(runs, `5-level, 4 KiB leaves, ${tag}`, { levels: 5, leaf: 1, psc }));
+    cases.push([`4-level, 4 KiB leaves, ${tag}`, { levels: 4, leaf: 1, psc }]);
+    cases.push([`4-level, 2 MiB leaves, ${tag}`, { levels: 4, leaf: 2, psc }]);
+    cases.push([`4-level, 1 GiB leaves, ${tag}`, { levels: 4, leaf: 3, psc }]);
+    cases.push([`5-level, 4 KiB leaves, ${tag}`, { levels: 5, leaf: 1, psc }]);
   }
-  rows.push(hitRow(runs));
+  for (const [name, s] of cases) if (name.includes(only)) rows.push(walkRow(runs, name, s));
+  if ('TLB hit'.includes(only)) rows.push(hitRow(runs));
   const pad = (s: string, n: number) => s.padEnd(n);
   const num = (x: number | undefined, d = 1) => (x === undefined ? '' : x.toFixed(d)).padStart(12);
   console.log(`${pad('case', 36)}${'Mops/s'.padStart(12)}${'ns/op'.padStart(12)}${'net ns/walk'.padStart(12)}${'walks/run'.padStart(12)}${'psc hits'.padStart(12)}`);

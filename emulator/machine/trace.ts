@@ -7,8 +7,6 @@ import type { Insn } from '../cpu/insn.js';
 import type { EmulatorHooks, FaultEvent } from '../hooks.js';
 import type { SymbolTable } from '../loader/elf.js';
 import type { Machine } from './machine.js';
-import { WalkResult } from '../mmu/walker.js';
-import { ACC_WRITE } from '../mmu/access.js';
 
 /** Where trace lines go (each call gets whole lines ending in "\n"). */
 export interface TextSink {
@@ -27,19 +25,12 @@ function addr(lo: number, hi: number): string {
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
-const probe = new WalkResult();
-
 /**
  * Physical address of a linear address through the CPU's current page tables, or -1 when no page maps
- * it. No side effects (no A/D bits, no TLB or cache fills, no rights check). The walk is made as a
- * write so that a not-present entry yields a non-zero error code (a supervisor read's would be 0).
+ * it. No side effects (no A/D bits, no TLB or cache fills, no rights check).
  */
 export function linearToPhysical(cpu: Cpu, lo: number, hi: number): number {
-  const mmu = cpu.mmu;
-  if (!mmu.isCanonical(hi)) return -1;
-  if (!mmu.mode.paging) return (hi >>> 0) * 4294967296 + (lo >>> 0);
-  mmu.walker.walk(lo, hi, ACC_WRITE, false, probe);
-  return probe.fault !== 0 ? -1 : probe.paddrPage + (lo & 0xfff);
+  return cpu.mmu.debugTranslate(lo, hi);
 }
 
 /** Up to `len` bytes of code at a linear address, read without side effects (stops at an unmapped page). */

@@ -2,7 +2,7 @@
 // SDM vol. 3A 4.5 (structure), 4.6 (access rights), 4.7 (#PF error code), 4.8 (accessed/dirty flags),
 // 4.10.3 (paging-structure caches: a walk may start below the root).
 // The walker allocates nothing per walk: results go into a reused WalkResult.
-import { PhysicalMemory } from '../memory/physical.js';
+import { Frame, PhysicalMemory } from '../memory/physical.js';
 import { PagingMode } from './paging-mode.js';
 import { PagingStructureCache, PscEntry } from './psc.js';
 import {
@@ -117,17 +117,20 @@ export class PageWalker {
     let table = mode.rootTable;
     let perm = PERM_W | PERM_U | PERM_X;
     let level = levels;
+    // the host frame of `table` when already known (a paging-structure-cache entry remembers it)
+    let known: Frame | null = null;
+    let hit: PscEntry | null = null;
     r.fault = 0;
     r.errorCode = 0;
     r.pscLevel = 0;
     if (usePsc && psc.size() !== 0) {
       // 4.10.3.2: use the PDE cache if it has an entry, else the PDPTE cache, and so on up
-      let hit: PscEntry | null = null;
       for (let l = 2; l <= levels; l++) {
         hit = psc.lookup(l, vpn4k, pcid);
         if (hit !== null) {
           table = hit.table;
           perm = hit.perm;
+          known = hit.frame;
           for (let k = levels; k >= l; k--) r.entryPaddr[levels - k] = -1;
           level = l - 1;
           r.pscLevel = l;
@@ -145,7 +148,12 @@ export class PageWalker {
       r.depth = level;
       // entries are 8-byte aligned: both words are in one frame
       const pfn = Math.floor(ea / 4096);
-      const f = mem.peekFrame(pfn);
+      let f = known;
+      if (f === null) {
+        f = mem.peekFrame(pfn);
+        if (hit !== null && level === hit.level - 1) hit.frame = f;
+      }
+      known = null;
       let eLo: number, eHi: number;
       if (f !== null) {
         const off = ea - pfn * 4096;

@@ -23,7 +23,7 @@ import { REG_NAMES, RCX } from '../cpu/state.js';
 import type { E820Range } from '../memory/e820.js';
 import { WalkResult } from '../mmu/walker.js';
 import { PERM_W, PERM_U, PERM_X } from '../mmu/access.js';
-import { Unicorn, UcException, UcState, UcUnmapped, X86_REG, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_FMASK } from './unicorn.js';
+import { Unicorn, UC_ERR_NAMES, UcException, UcState, UcUnmapped, X86_REG, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_FMASK } from './unicorn.js';
 import { disassembler, Disassembler } from './capstone.js';
 
 /** Architectural state compared after each step (unsigned BigInts). */
@@ -301,6 +301,8 @@ export class LockstepSession {
   private earlyFetch: { rip: bigint; exc: UcException; cr2: bigint } | null = null;
   private scratchPages = new Set<bigint>();
   private closed = false;
+  /** Set while decoding ahead: a fetch fault there is not an event of the instruction stream. */
+  private peeking = false;
 
   constructor(readonly cpu: Cpu, readonly uc: Unicorn, readonly dis: Disassembler | null = null) {
     this.prevHooks = cpu.hooks;
@@ -309,6 +311,7 @@ export class LockstepSession {
     const h: EmulatorHooks = {
       ...(prev ?? {}),
       fault(ev: FaultEvent) {
+        if (self.peeking) return;
         if (self.ourFault === null) {
           const s = ourState(cpu);
           s.rip = u64(cpu.insnRipLo, cpu.insnRipHi);
@@ -443,11 +446,15 @@ export class LockstepSession {
 
   private bytesAt(rip: bigint): Uint8Array {
     const out = new Uint8Array(15);
+    let page = -1n, base = -1;
     for (let k = 0; k < 15; k++) {
       const a = rip + BigInt(k);
-      const p = this.cpu.mmu.debugTranslate(Number(a & 0xffffffffn) | 0, Number((a >> 32n) & 0xffffffffn) | 0);
-      if (p < 0) return out.subarray(0, k);
-      out[k] = this.cpu.mem.read8(p);
+      if ((a >> 12n) !== page) {
+        page = a >> 12n;
+        base = this.cpu.mmu.debugTranslate(Number(a & 0xfffff000n) | 0, Number((a >> 32n) & 0xffffffffn) | 0);
+      }
+      if (base < 0) return out.subarray(0, k);
+      out[k] = this.cpu.mem.read8(base + Number(a & 0xfffn));
     }
     return out;
   }
@@ -457,11 +464,14 @@ export class LockstepSession {
   }
 
   private peek(): Insn | null {
+    this.peeking = true;
     try {
       return this.cpu.fetchInsn();
     } catch (e) {
       if (e instanceof CpuFault) return null;
       throw e;
+    } finally {
+      this.peeking = false;
     }
   }
 
@@ -558,6 +568,9 @@ export class LockstepSession {
     if (unmapped !== null && ucExc === null) {
       return { divergence: mk('unicorn', [], `Unicorn could not ${unmapped.kind} ${hex(unmapped.address)} (${unmapped.size} bytes): no RAM behind it (error ${ucErr})`), stop: 'divergence' };
     }
+    if (ucErr !== 0 && ucExc === null) {
+      return { divergence: mk('unicorn', [], `Unicorn stopped with ${UC_ERR_NAMES[ucErr] ?? ucErr}`), stop: 'divergence' };
+    }
 
     if (fault !== null) {
       if (ucExc === null) {
@@ -573,7 +586,7 @@ export class LockstepSession {
       }
       diffs.push(...diffStates({ ...fault.state, cr2: uState.cr2 }, uState));
       if (diffs.length > 0) {
-        if (this.explainByMissingFeature(lastRip, fault, ucExc, ucCr2)) return { divergence: null, stop: stopAfter() };
+        if (this.explainByMissingFeature(lastRip, fault, ucExc, ucCr2, uState.rip)) return { divergence: null, stop: stopAfter() };
         return { divergence: mk('exception', diffs, 'the exception or the state at the fault differs', fault.state), stop: 'divergence' };
       }
       if (ucExc.errorCode < 0) this.mask('error code not readable from this Unicorn build', lastRip);
@@ -596,6 +609,14 @@ export class LockstepSession {
       if (this.explainByMissingFeature(lastRip, null, ucExc, ucCr2)) return { divergence: null, stop: stopAfter() };
       if (ucExc.vector === 14 && this.explainByOurTlb(ucCr2)) return { divergence: null, stop: stopAfter() };
       return { divergence: mk('exception', diffStates(ours, uState), 'Unicorn raised an exception, tlbemu did not'), stop: 'divergence' };
+    }
+
+    // QEMU abandons an instruction that stores into the page it executes from (its self-modifying
+    // code check) and restarts it: Unicorn's RIP has not moved although the store happened
+    if (n === 1 && uState.rip === lastRip && ours.rip !== lastRip && this.writes.some((w) => (w.address >> 12n) === (lastRip >> 12n))) {
+      this.mask('Unicorn deviation: a store into the page being executed restarts the instruction (QEMU self-modifying-code check)', lastRip);
+      this.resyncAll();
+      return { divergence: null, stop: stopAfter() };
     }
 
     // ---------------------------------------------------------------- plain comparison
@@ -712,15 +733,25 @@ export class LockstepSession {
    * Unicorn 2.0.1's fixed CPUID lacks features tlbemu has: 1 GiB pages, MAXPHYADDR above 40,
    * INVPCID, PCID. A fault that only those explain is masked and Unicorn re-seeded.
    */
-  private explainByMissingFeature(rip: bigint, fault: OurFault | null, exc: UcException, cr2: bigint): boolean {
+  private explainByMissingFeature(rip: bigint, fault: OurFault | null, exc: UcException, cr2: bigint, uRip = 0n): boolean {
     const cpu = this.cpu;
     if (exc.vector === 6 && fault === null) {
       const i = this.peekAt(rip);
-      if (i !== null && i.op === 0x282) {
-        this.mask('INVPCID is not in Unicorn 2.0.1\'s CPUID (#UD there)', rip);
+      const missing = i === null ? null : i.op === 0x282 ? 'INVPCID' : i.op === 0x1b8 && i.rep === 1 ? 'POPCNT'
+        : i.op === 0x2f0 || i.op === 0x2f1 ? 'MOVBE' : null;
+      if (missing !== null) {
+        this.mask(`${missing} is not in Unicorn 2.0.1's CPUID (#UD there)`, rip);
         this.resyncAll();
         return true;
       }
+    }
+    // QEMU moves RIP to a non-canonical branch target and faults on the fetch there; the SDM raises
+    // #GP(0) on the branch itself (RET, JMP, CALL near: "If the target is not canonical")
+    if (fault !== null && fault.vector === 13 && exc.vector === 13 && fault.errorCode === 0 && exc.errorCode <= 0 &&
+      uRip !== fault.state.rip && !cpu.mmu.isCanonical(Number(BigInt.asIntN(32, uRip >> 32n)))) {
+      this.mask('Unicorn deviation: a branch to a non-canonical address faults at the target, not on the branch', rip);
+      this.resyncAll();
+      return true;
     }
     if (exc.vector === 14 && (exc.errorCode & 8) !== 0 && (fault === null || fault.vector !== 14)) {
       const w = new WalkResult();
@@ -768,9 +799,7 @@ export class LockstepSession {
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 function theCpu(t: LockstepTarget): Cpu {

@@ -50,8 +50,10 @@ void __init start_kernel(void)
 	lapic_params();
 	x2apic_setup();
 	setup_APIC_timer();
-	pr_info("x2apic: CPU 0 x2APIC ID %u, timer %s (%u instructions)\n", read_apic_id(),
-		lapic_timer_period ? "periodic" : "off", lapic_timer_period);
+	if (x2apic_usable)
+		pr_info("x2apic: CPU 0 x2APIC ID %u, timer %s (%u instructions)\n",
+			this_cpu_read(x86_cpu_to_apicid), lapic_timer_period ? "periodic" : "off",
+			lapic_timer_period);
 
 	smp_release_secondaries();
 	tlbemu_abi_boot_done();

@@ -73,7 +73,7 @@ static void pgmap_radix_release(struct dev_pagemap *pgmap)
 	mutex_unlock(&pgmap_lock);
 }
 
-static noinline void devm_memremap_pages_release(void *data)
+static noinline __noclone void devm_memremap_pages_release(void *data)
 {
 	struct dev_pagemap *pgmap = data;
 	resource_size_t align_start, align_size;
@@ -95,7 +95,7 @@ static noinline void devm_memremap_pages_release(void *data)
  *
  * Returns the direct-map address of res->start, or an ERR_PTR.
  */
-noinline void *devm_memremap_pages(struct device *dev, struct dev_pagemap *pgmap)
+noinline __noclone void *devm_memremap_pages(struct device *dev, struct dev_pagemap *pgmap)
 {
 	resource_size_t align_start, align_size, align_end;
 	struct vmem_altmap *altmap = pgmap->altmap_valid ? &pgmap->altmap : NULL;

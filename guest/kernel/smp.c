@@ -103,7 +103,7 @@ int smp_call_function(smp_call_func_t func, void *info, int wait)
 }
 
 /* run func on every online CPU; the local call runs with interrupts off */
-noinline int on_each_cpu(smp_call_func_t func, void *info, int wait)
+noinline __noclone int on_each_cpu(smp_call_func_t func, void *info, int wait)
 {
 	unsigned long flags;
 

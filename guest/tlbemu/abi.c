@@ -63,3 +63,39 @@ void tlbemu_abi_boot_done(void)
 	tlbemu_abi.paging_levels = pgtable_l5_enabled() ? 5 : 4;
 	tlbemu_abi_set_state(TLBEMU_STATE_SMP_UP);
 }
+
+/* the layout guest/ABI.md documents */
+_Static_assert(offsetof(struct tlbemu_abi, magic) == 0, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, version) == 8, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, size) == 12, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, nr_cpus_max) == 16, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, nr_cpus) == 20, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, state) == 24, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, paging_levels) == 28, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, percpu_area_base) == 32, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, percpu_area_stride) == 40, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, per_cpu_offset_addr) == 48, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_preempt_count) == 56, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_current_task) == 64, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_cpu_number) == 72, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_this_cpu_off) == 80, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_cpu_tlbstate) == 88, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_cpu_tlbstate_cr4) == 96, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, off_tlb_events) == 104, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, preempt_need_resched) == 112, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, nr_tlb_events) == 116, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, task_pid_offset) == 120, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, task_comm_offset) == 124, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, task_comm_len) == 128, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, task_cpu_offset) == 132, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, page_offset_base_addr) == 136, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, pgtable_l5_enabled_addr) == 144, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, init_top_pgt_addr) == 152, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, bug_table_start) == 160, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, bug_table_stop) == 168, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, bug_entry_size) == 176, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, per_cpu_offset) == 184, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, kernel_version) == 184 + 8 * NR_CPUS, "abi");
+_Static_assert(offsetof(struct tlbemu_abi, variant) == 248 + 8 * NR_CPUS, "abi");
+_Static_assert(sizeof(struct tlbemu_abi) == 264 + 8 * NR_CPUS, "abi");
+_Static_assert(sizeof(struct bug_entry) == 12, "bug_entry");

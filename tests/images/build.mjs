@@ -18,7 +18,7 @@ const LD_ARGS = ['-m', 'elf_x86_64', '-nostdlib', '-static', '-z', 'max-page-siz
 
 /** Runs a tool; throws an Error naming the tool when it is missing or fails. */
 function tool(name, args, what) {
-  const r = spawnSync(name, args, { encoding: 'utf8' });
+  const r = spawnSync(name, args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error && r.error.code === 'ENOENT') {
     throw new Error(`building test image ${what}: '${name}' not found on PATH (install GNU binutils: apt-get install binutils)`);
   }

@@ -17,7 +17,7 @@
 #define MAX_PMEM 8
 static struct pmem_device pmem_devices[MAX_PMEM];
 
-static noinline int pmem_attach_disk(struct device *dev, struct nd_namespace_common *ndns)
+static noinline __noclone int pmem_attach_disk(struct device *dev, struct nd_namespace_common *ndns)
 {
 	struct nd_namespace_io *nsio = to_nd_namespace_io(&ndns->dev);
 	struct pmem_device *pmem = NULL;
@@ -54,14 +54,14 @@ static noinline int pmem_attach_disk(struct device *dev, struct nd_namespace_com
 	return 0;
 }
 
-noinline int nd_pmem_probe(struct device *dev)
+noinline __noclone int nd_pmem_probe(struct device *dev)
 {
 	struct nd_namespace_common *ndns = to_ndns(dev);
 
 	return pmem_attach_disk(dev, ndns);
 }
 
-noinline void nd_pmem_remove(struct device *dev)
+noinline __noclone void nd_pmem_remove(struct device *dev)
 {
 	struct nd_namespace_common *ndns = to_ndns(dev);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * WARN/BUG with CONFIG_GENERIC_BUG: the check site holds a ud2 and a __bug_table entry; the #UD
- * handler finds the entry (lib/bug.c) and reports. Entry layout (12 bytes, relative pointers):
- *   s32 bug_addr_disp   address of the ud2 minus the address of this field
- *   s32 file_disp       address of the file-name string minus the address of this field
+ * handler finds the entry (lib/bug.c) and reports. Entry layout (12 bytes, relative pointers,
+ * both counted from the start of the entry as in Linux 4.19):
+ *   s32 bug_addr_disp   address of the ud2 minus the address of the entry
+ *   s32 file_disp       address of the file-name string minus the address of the entry
  *   u16 line
  *   u16 flags           BUGFLAG_WARNING 1, BUGFLAG_ONCE 2, BUGFLAG_DONE 4, taint << 8
  */

@@ -18,12 +18,13 @@ int is_valid_bugaddr(unsigned long addr);
 
 static inline unsigned long bug_addr(const struct bug_entry *bug)
 {
-	return (unsigned long)&bug->bug_addr_disp + bug->bug_addr_disp;
+	return (unsigned long)bug + bug->bug_addr_disp;
 }
 
+/* both displacements count from the start of the entry, as in Linux 4.19's lib/bug.c */
 static inline const char *bug_file(const struct bug_entry *bug)
 {
-	return (const char *)&bug->file_disp + bug->file_disp;
+	return (const char *)bug + bug->file_disp;
 }
 
 extern struct bug_entry __start___bug_table[], __stop___bug_table[];

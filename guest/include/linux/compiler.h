@@ -4,6 +4,8 @@
 
 #define __always_inline		inline __attribute__((__always_inline__))
 #define noinline		__attribute__((__noinline__))
+/* no IPA clones (.constprop/.isra): the host finds functions by their plain names */
+#define __noclone		__attribute__((__noclone__))
 #define __noreturn		__attribute__((__noreturn__))
 #define __aligned(x)		__attribute__((__aligned__(x)))
 #define __section(s)		__attribute__((__section__(s)))

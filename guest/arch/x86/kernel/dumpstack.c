@@ -13,6 +13,7 @@
 #include <asm/special_insns.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
+#include <asm/sections.h>
 
 void print_oops_end_marker(void);
 
@@ -85,15 +86,23 @@ void __show_regs(struct pt_regs *regs)
 	       __native_read_cr3(), native_read_cr4());
 }
 
-/* frame-pointer walk: [bp] = caller's bp, [bp + 8] = return address */
+/*
+ * Frame-pointer walk: [bp] = caller's bp, [bp + 8] = return address. A function that had not
+ * set up its frame when it trapped (a leaf) leaves its return address at sp instead: that word
+ * is shown first, marked "?" as Linux marks addresses it cannot vouch for.
+ */
 static void show_trace_from(unsigned long bp, unsigned long sp, const char *lvl)
 {
-	unsigned long frame[2];
+	unsigned long frame[2], top;
 	int n;
 
 	printk("%sCall Trace:\n", lvl);
+	if (sp && !probe_kernel_read(&top, (const void *)sp, sizeof(top)) && core_kernel_text(top) &&
+	    (probe_kernel_read(frame, (const void *)bp, sizeof(frame)) || frame[1] != top) &&
+	    bp != sp)
+		printk("%s ? %pB\n", lvl, (void *)top);
 	for (n = 0; n < 64; n++) {
-		if (!bp || (bp & 7) || bp < sp || bp - sp > THREAD_SIZE)
+		if (!bp || (bp & 7) || (sp && (bp < sp || bp - sp > THREAD_SIZE)))
 			break;
 		if (probe_kernel_read(frame, (const void *)bp, sizeof(frame)))
 			break;
@@ -119,7 +128,7 @@ noinline void dump_stack(void)
 	unsigned long bp = (unsigned long)__builtin_frame_address(0);
 
 	show_regs_print_info(KERN_DEFAULT);
-	show_trace_from(bp, bp, KERN_DEFAULT);
+	show_trace_from(bp, 0, KERN_DEFAULT);
 }
 
 static arch_spinlock_t die_lock;

@@ -56,10 +56,20 @@ static void __noreturn start_secondary(int cpu)
 	cpu_startup_entry();
 }
 
+#define RELEASE_PARK	(-2)
+
 void __noreturn start_secondary_early(unsigned long cpu)
 {
-	while (READ_ONCE(release_cpu) != (int)cpu)
+	int r;
+
+	while ((r = READ_ONCE(release_cpu)) != (int)cpu) {
+		if (r == RELEASE_PARK) {
+			/* no x2APIC: nothing could ever reach this CPU */
+			for (;;)
+				__asm__ __volatile__("cli; hlt" : : : "memory");
+		}
 		cpu_relax();
+	}
 	load_percpu_segment((int)cpu);
 	start_secondary((int)cpu);
 }
@@ -72,6 +82,11 @@ void __init smp_release_secondaries(void)
 	unsigned long n;
 
 	set_cpu_online(0, true);
+	if (!x2apic_usable && nr_cpu_ids > 1) {
+		pr_warn("smp: no x2APIC: CPUs 1-%u parked, running on CPU 0 only\n", nr_cpu_ids - 1);
+		WRITE_ONCE(release_cpu, RELEASE_PARK);
+		nr_cpu_ids = 1;
+	}
 	for (cpu = 1; cpu < nr_cpu_ids; cpu++) {
 		init_idle(&idle_tasks[cpu], cpu);
 		setup_secondary_percpu(cpu, &idle_tasks[cpu]);

@@ -137,7 +137,9 @@ static void print_range(struct pg_state *st, unsigned long end)
 		delta >>= 10;
 		unit++;
 	}
-	printk(KERN_INFO "0x%016lx-0x%016lx %9lu%c ", st->start_address, end, delta, *unit);
+	/* the last run ends at 2^64, shown as 0xffffffffffffffff */
+	printk(KERN_INFO "0x%016lx-0x%016lx %9lu%c ", st->start_address, end ? end : ~0UL, delta,
+	       *unit);
 	print_prot(st->current_prot, st->level);
 	st->lines++;
 }
@@ -244,7 +246,7 @@ void ptdump_walk_pgd_level(const char *title)
 	st.digest = FNV_OFFSET;
 	pr_info("ptdump: kernel page tables (%s), CR3 %#lx\n", title, __pa(init_top_pgt));
 	walk_top(&st, false);
-	print_range(&st, ~0UL);
+	print_range(&st, 0);
 	pr_info("ptdump: %lu lines; direct map: %lu x 1G, %lu x 2M, %lu x 4K leaves, "
 		"digest %016llx\n", st.lines, st.leaves[3], st.leaves[2], st.leaves[1], st.digest);
 }

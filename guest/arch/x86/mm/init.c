@@ -57,7 +57,7 @@ static void cr4_set_bits_and_update_boot(unsigned long mask)
 	cr4_set_bits(mask);
 }
 
-static void __init probe_page_size_mask(void)
+static noinline __noclone void __init probe_page_size_mask(void)
 {
 	/* 2 MiB pages whenever the CPU has PSE (no debug-pagealloc in this kernel) */
 	if (boot_cpu_has(X86_FEATURE_PSE))
@@ -147,7 +147,7 @@ static const char *page_size_string(struct map_range *mr)
  * Cut [start, end) into at most five pieces, each with the biggest page size its alignment
  * allows: 4K head up to a 2M boundary, 2M up to a 1G boundary, 1G middle, 2M, 4K tail.
  */
-static noinline int __meminit split_mem_range(struct map_range *mr, int nr_range,
+static noinline __noclone int __meminit split_mem_range(struct map_range *mr, int nr_range,
 					      unsigned long start, unsigned long end)
 {
 	unsigned long start_pfn, end_pfn, limit_pfn;
@@ -250,7 +250,7 @@ out:
 /*
  * Map [start, end) into the direct map at PAGE_OFFSET. Returns the last pfn mapped.
  */
-noinline unsigned long __ref init_memory_mapping(unsigned long start, unsigned long end)
+noinline __noclone unsigned long __ref init_memory_mapping(unsigned long start, unsigned long end)
 {
 	struct map_range mr[NR_RANGE_MR];
 	unsigned long ret = 0;

@@ -171,7 +171,7 @@ static bool __meminit boot_clear_unbacked(unsigned long start, unsigned long end
  * 4K entries of one PTE page. Entries already present are kept (whoever set them up knew
  * better). Returns the last physical address mapped.
  */
-static noinline unsigned long __meminit
+static noinline __noclone unsigned long __meminit
 phys_pte_init(pte_t *pte_page, unsigned long paddr, unsigned long paddr_end,
 	      pgprot_t prot INIT_PARAM)
 {
@@ -213,7 +213,7 @@ phys_pte_init(pte_t *pte_page, unsigned long paddr, unsigned long paddr_end,
  * 2M entries of one PMD page: descend into an existing PTE page, keep or split an existing
  * 2M page, write a 2M page, or build a new PTE page and link it.
  */
-static noinline unsigned long __meminit
+static noinline __noclone unsigned long __meminit
 phys_pmd_init(pmd_t *pmd_page, unsigned long paddr, unsigned long paddr_end,
 	      unsigned long page_size_mask, pgprot_t prot INIT_PARAM)
 {
@@ -253,7 +253,9 @@ phys_pmd_init(pmd_t *pmd_page, unsigned long paddr, unsigned long paddr_end,
 				paddr_last = paddr_next;
 				if (likely(!tlbemu_remap_rewrite))
 					continue;
-				tlbemu_remap_rewrites++;	/* TEST-ONLY: rewrite it below */
+				/* TEST-ONLY: rewrite it below; it is already counted */
+				tlbemu_remap_rewrites++;
+				pages--;
 			} else {
 				new_prot = pte_pgprot(pte_clrhuge(*(pte_t *)pmd));
 			}
@@ -285,7 +287,7 @@ phys_pmd_init(pmd_t *pmd_page, unsigned long paddr, unsigned long paddr_end,
  * 1G entries of one PUD page; same shape one level up. In v4.19 this is where the hot-add
  * path calls __flush_tlb_all() from preemptible context (the seed's warning).
  */
-static noinline unsigned long __meminit
+static noinline __noclone unsigned long __meminit
 phys_pud_init(pud_t *pud_page, unsigned long paddr, unsigned long paddr_end,
 	      unsigned long page_size_mask INIT_PARAM)
 {
@@ -326,7 +328,9 @@ phys_pud_init(pud_t *pud_page, unsigned long paddr, unsigned long paddr_end,
 				paddr_last = paddr_next;
 				if (likely(!tlbemu_remap_rewrite))
 					continue;
-				tlbemu_remap_rewrites++;	/* TEST-ONLY: rewrite it below */
+				/* TEST-ONLY: rewrite it below; it is already counted */
+				tlbemu_remap_rewrites++;
+				pages--;
 			} else {
 				prot = pte_pgprot(pte_clrhuge(*(pte_t *)pud));
 			}
@@ -359,7 +363,7 @@ phys_pud_init(pud_t *pud_page, unsigned long paddr, unsigned long paddr_end,
 }
 
 /* 512G entries of one P4D page (5-level); a pass-through when the p4d level is folded */
-static noinline unsigned long __meminit
+static noinline __noclone unsigned long __meminit
 phys_p4d_init(p4d_t *p4d_page, unsigned long paddr, unsigned long paddr_end,
 	      unsigned long page_size_mask INIT_PARAM)
 {
@@ -412,11 +416,11 @@ phys_p4d_init(p4d_t *p4d_page, unsigned long paddr, unsigned long paddr_end,
  * have to be aligned at PMD level. Returns the last physical address mapped.
  */
 #ifdef TLBEMU_INIT_THREADING
-static noinline unsigned long __meminit
+static noinline __noclone unsigned long __meminit
 __kernel_physical_mapping_init(unsigned long paddr_start, unsigned long paddr_end,
 			       unsigned long page_size_mask, bool init)
 #else
-noinline unsigned long __meminit
+noinline __noclone unsigned long __meminit
 kernel_physical_mapping_init(unsigned long paddr_start, unsigned long paddr_end,
 			     unsigned long page_size_mask)
 #endif
@@ -469,7 +473,7 @@ kernel_physical_mapping_init(unsigned long paddr_start, unsigned long paddr_end,
 /*
  * Populate only: the checked stores warn if a present entry would change.
  */
-noinline unsigned long __meminit
+noinline __noclone unsigned long __meminit
 kernel_physical_mapping_init(unsigned long paddr_start, unsigned long paddr_end,
 			     unsigned long page_size_mask)
 {
@@ -484,7 +488,7 @@ kernel_physical_mapping_init(unsigned long paddr_start, unsigned long paddr_end,
  * Like kernel_physical_mapping_init() but with the plain stores, for a caller that really
  * changes present entries (splitting a large page). The caller must flush the TLBs after.
  */
-noinline unsigned long __meminit
+noinline __noclone unsigned long __meminit
 kernel_physical_mapping_change(unsigned long paddr_start, unsigned long paddr_end,
 			       unsigned long page_size_mask)
 {
@@ -561,7 +565,7 @@ static void sync_global_pgds_l4(unsigned long start, unsigned long end)
 	}
 }
 
-noinline void sync_global_pgds(unsigned long start, unsigned long end)
+noinline __noclone void sync_global_pgds(unsigned long start, unsigned long end)
 {
 	if (pgtable_l5_enabled())
 		sync_global_pgds_l5(start, end);
@@ -596,7 +600,7 @@ int add_pages(int nid, unsigned long start_pfn, unsigned long nr_pages,
 	return ret;
 }
 
-noinline int arch_add_memory(int nid, u64 start, u64 size, struct vmem_altmap *altmap,
+noinline __noclone int arch_add_memory(int nid, u64 start, u64 size, struct vmem_altmap *altmap,
 			     bool want_memblock)
 {
 	unsigned long start_pfn = start >> PAGE_SHIFT;
@@ -694,7 +698,7 @@ static void teardown_flush_tlb_all(void)
 	flush_tlb_all();
 }
 
-static noinline void __meminit
+static noinline __noclone void __meminit
 remove_pte_table(pte_t *pte_start, unsigned long addr, unsigned long end, bool direct)
 {
 	unsigned long next, pages = 0;
@@ -750,7 +754,7 @@ remove_pte_table(pte_t *pte_start, unsigned long addr, unsigned long end, bool d
 		update_page_count(PG_LEVEL_4K, -(long)pages);
 }
 
-static noinline void __meminit
+static noinline __noclone void __meminit
 remove_pmd_table(pmd_t *pmd_start, unsigned long addr, unsigned long end, bool direct,
 		 struct vmem_altmap *altmap)
 {
@@ -802,7 +806,7 @@ remove_pmd_table(pmd_t *pmd_start, unsigned long addr, unsigned long end, bool d
 		update_page_count(PG_LEVEL_2M, -(long)pages);
 }
 
-static noinline void __meminit
+static noinline __noclone void __meminit
 remove_pud_table(pud_t *pud_start, unsigned long addr, unsigned long end,
 		 struct vmem_altmap *altmap, bool direct)
 {
@@ -853,7 +857,7 @@ remove_pud_table(pud_t *pud_start, unsigned long addr, unsigned long end,
 		update_page_count(PG_LEVEL_1G, -(long)pages);
 }
 
-static noinline void __meminit
+static noinline __noclone void __meminit
 remove_p4d_table(p4d_t *p4d_start, unsigned long addr, unsigned long end,
 		 struct vmem_altmap *altmap, bool direct)
 {
@@ -882,7 +886,7 @@ remove_p4d_table(p4d_t *p4d_start, unsigned long addr, unsigned long end,
 }
 
 /* start and end are both virtual addresses */
-static noinline void __meminit
+static noinline __noclone void __meminit
 remove_pagetable(unsigned long start, unsigned long end, bool direct, struct vmem_altmap *altmap)
 {
 	unsigned long next;
@@ -904,7 +908,7 @@ remove_pagetable(unsigned long start, unsigned long end, bool direct, struct vme
 	teardown_flush_tlb_all();
 }
 
-static noinline void __meminit kernel_physical_mapping_remove(unsigned long start,
+static noinline __noclone void __meminit kernel_physical_mapping_remove(unsigned long start,
 							      unsigned long end)
 {
 	start = (unsigned long)__va(start);
@@ -913,7 +917,7 @@ static noinline void __meminit kernel_physical_mapping_remove(unsigned long star
 	remove_pagetable(start, end, true, NULL);
 }
 
-noinline int __ref arch_remove_memory(u64 start, u64 size, struct vmem_altmap *altmap)
+noinline __noclone int __ref arch_remove_memory(u64 start, u64 size, struct vmem_altmap *altmap)
 {
 	unsigned long start_pfn = start >> PAGE_SHIFT;
 	unsigned long nr_pages = size >> PAGE_SHIFT;

@@ -71,7 +71,7 @@ static void __set_clr_pte_enc(pte_t *kpte, int level, bool enc)
 	set_pte_atomic(kpte, new_pte);
 }
 
-static noinline int early_set_memory_enc_dec(unsigned long vaddr, unsigned long size, bool enc)
+static noinline __noclone int early_set_memory_enc_dec(unsigned long vaddr, unsigned long size, bool enc)
 {
 	unsigned long vaddr_end, vaddr_next;
 	unsigned long psize, pmask;

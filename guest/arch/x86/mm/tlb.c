@@ -20,7 +20,7 @@ static void do_flush_tlb_all(void *info)
 	__flush_tlb_all();
 }
 
-noinline void flush_tlb_all(void)
+noinline __noclone void flush_tlb_all(void)
 {
 	count_vm_tlb_event(NR_TLB_REMOTE_FLUSH);
 	on_each_cpu(do_flush_tlb_all, NULL, 1);

@@ -60,6 +60,7 @@ static inline void ack_APIC_irq(void)
 }
 
 extern unsigned int lapic_timer_period;	/* retired instructions per tick; 0 = no tick */
+extern bool x2apic_usable;
 
 void x2apic_setup(void);
 void setup_APIC_timer(void);

@@ -17,6 +17,12 @@ DEFINE_PER_CPU(u32, x86_cpu_to_apicid);
 /* instructions between ticks; "lapic_period=N" on the command line, 0 disables the tick */
 unsigned int lapic_timer_period = 500000;
 
+/*
+ * False when reading the x2APIC ID register faults: then there are no IPIs and no tick, and
+ * the kernel runs on CPU 0 alone (smp_release_secondaries() parks the others).
+ */
+bool x2apic_usable = true;
+
 u32 read_apic_id(void)
 {
 	return apic_read(APIC_ID);
@@ -36,13 +42,20 @@ void x2apic_setup(void)
 	    (MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE))
 		wrmsrl_safe(MSR_IA32_APICBASE, base | MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE);
 
-	this_cpu_write(x86_cpu_to_apicid, read_apic_id());
+	if (rdmsrl_safe(APIC_BASE_MSR + (APIC_ID >> 4), &base)) {
+		x2apic_usable = false;
+		pr_warn("x2apic: reading the x2APIC ID (MSR 0x802) faults: no IPIs, no timer\n");
+		return;
+	}
+	this_cpu_write(x86_cpu_to_apicid, (u32)base);
 	apic_write(APIC_TASKPRI, 0);
 	apic_write(APIC_SPIV, APIC_SPIV_APIC_ENABLED | SPURIOUS_APIC_VECTOR);
 }
 
 void setup_APIC_timer(void)
 {
+	if (!x2apic_usable)
+		return;
 	if (!lapic_timer_period) {
 		apic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR);
 		return;
