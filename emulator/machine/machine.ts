@@ -11,7 +11,8 @@ import { BootConfig, BootResult, bootImage, MAX_CPUS } from '../loader/boot.js';
 import { PortBus } from './ports.js';
 import { ByteSink, COM1_BASE, Uart16550 } from './serial.js';
 import { DEBUG_EXIT_PORT, DebugExit } from './debug-exit.js';
-import { InterruptController, NULL_INTERRUPT_CONTROLLER } from './interrupt-controller.js';
+import { InterruptController } from './interrupt-controller.js';
+import { X2ApicSystem } from './x2apic.js';
 import { ExitReason, RunOptions, RunResult, Scheduler } from './scheduler.js';
 
 export interface MachineConfig {
@@ -57,7 +58,11 @@ export class Machine implements CpuBus {
   readonly cpus: Cpu[];
   readonly ports = new PortBus();
   readonly serial: Uart16550;
-  intc: InterruptController = NULL_INTERRUPT_CONTROLLER;
+  /** The interrupt controller: x2APICs by default (DESIGN.md boot contract). */
+  intc: InterruptController;
+  readonly apic: X2ApicSystem;
+  /** Index of the CPU whose slice is running (the writer of any memory write), -1 between slices. */
+  currentCpu = -1;
   hooks: EmulatorHooks | null = null;
   /** Set when the run must end after the current instruction. */
   stopRequest: StopRequest | null = null;
@@ -79,6 +84,11 @@ export class Machine implements CpuBus {
       this.cpus.push(cpu);
     }
     this.haltedSlices = new Array(cfg.cpus).fill(0);
+    this.apic = new X2ApicSystem(cfg.cpus, this.clock);
+    // raising the CPU's interrupt line spares it from polling the controller after every instruction
+    this.apic.onPending = (c) => { this.cpus[c].irqPending = true; };
+    this.apic.onIpi = (from, to, vector) => { this.hooks?.ipi?.(from, to, vector); };
+    this.intc = this.apic;
     this.serial = new Uart16550(cfg.serial, COM1_BASE);
     this.ports.register(COM1_BASE, 8, this.serial, 'com1');
     this.ports.register(DEBUG_EXIT_PORT, 1, new DebugExit((cpu, value, status) => {

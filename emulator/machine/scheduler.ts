@@ -108,8 +108,18 @@ export class Scheduler {
         }
         const left = this.maxInsns - executed;
         if (left <= 0) return result('max-insns', STATUS_BUDGET, `instruction budget of ${this.maxInsns} exhausted`);
+        // end the slice exactly when the CPU's LAPIC timer is due, so the tick lands on the same
+        // instruction whatever the slice lengths are
+        let deadline = m.intc.timerDeadline?.(i) ?? -1;
+        if (deadline >= 0 && m.clock(i) >= deadline) {
+          m.intc.pendingInterrupt(i); // lets the controller fire the timer (it raises the CPU's line)
+          deadline = m.intc.timerDeadline?.(i) ?? -1;
+        }
+        const due = deadline >= 0 ? Math.max(deadline - m.clock(i), 1) : Infinity;
         const before = cpu.instructions;
-        const why = cpu.run(Math.min(slice, left));
+        m.currentCpu = i;
+        const why = cpu.run(Math.min(slice, left, due));
+        m.currentCpu = -1;
         executed += cpu.instructions - before;
         slices++;
         const stop = m.stopRequest;

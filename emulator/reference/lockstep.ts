@@ -376,13 +376,15 @@ export class LockstepSession {
     }
   }
 
-  /** Copies the physical pages covering [paddr, paddr+len) to Unicorn and drops code translated from them. */
-  syncPhysical(paddr: number, len: number): void {
+  /** Copies the physical pages covering [paddr, paddr+len) to Unicorn and (unless `code` is false)
+   *  drops code Unicorn translated from them. */
+  syncPhysical(paddr: number, len: number, code = true): void {
     const first = Math.floor(paddr / 4096) * 4096;
     for (let p = first; p < paddr + len; p += 4096) {
       const v = this.uc.view(p, 4096);
       if (v === null) continue;
       v.set(this.cpu.mem.readBytes(p, 4096));
+      if (!code) continue;
       this.uc.flushCode(BigInt(p), BigInt(p + 4096));
       for (const [lin, phys] of this.uc.aliasedPages()) if (phys === p) this.uc.flushCode(lin, lin + 4096n);
     }

@@ -1,3 +1,4 @@
+import { NULL_INTERRUPT_CONTROLLER } from '../../emulator/machine/interrupt-controller.js';
 import { describe, expect, it } from 'vitest';
 import { bootTestImage } from '../helpers/boot-image.js';
 import { X2ApicSystem } from '../../emulator/machine/x2apic.js';
@@ -20,6 +21,7 @@ describe('the machine with an x2APIC plugged in', () => {
 
   it('without a controller the same image has no APIC MSRs: WRMSR faults and the CPU triple-faults', () => {
     const { m } = bootTestImage('apic', { cpus: 1 });
+    m.setInterruptController(NULL_INTERRUPT_CONTROLLER);
     const r = m.run({ maxInsns: 1_000_000 });
     expect(r.reason).toBe('triple-fault');
     expect(r.message).toMatch(/#GP\(0x0\)/);
