@@ -16,7 +16,9 @@
 //   EFER drops NXE and SCE. setEfer() writes the saved context instead, where QEMU's walker and
 //   SYSCALL read it. QEMU also remembers the exception in flight; as nothing delivers it, the next #PF
 //   would become a #DF, so clearPendingException() resets that field after each exception.
-// - uc_mem_write does not invalidate translated code: flushCode() must follow code changes.
+// - uc_mem_write does not invalidate translated code: flushCode() must follow code changes. Register
+//   writes of CR0/CR3/CR4 through the API do not flush Unicorn's TLB either (a guest MOV to CR3
+//   does): flushTlb() changes the memory map instead, which does.
 import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 
 export const UC_ARCH_X86 = 4;
@@ -479,6 +481,7 @@ export class Unicorn {
 
   // ------------------------------------------------------------------ QEMU state through the context
 
+
   private context(): DataView {
     const layout = this.lib.contextLayout();
     if (layout === null) throw new Error('Unicorn context layout unknown (calibration failed)');
@@ -580,9 +583,14 @@ export class Unicorn {
     }
   }
 
-  /** Drops Unicorn's TLB (a CR3 write to the same value flushes it in QEMU). */
+  /**
+   * Drops Unicorn's TLB. Register writes through the API (CR3, CR4, CR0) do not flush it in 2.0.1;
+   * a change of the memory map does, so a scratch page is mapped and unmapped at a non-canonical
+   * address no guest access can reach.
+   */
   flushTlb(): void {
-    this.setReg(X86_REG.CR3, this.reg(X86_REG.CR3));
+    const scratch = 0x4000_7e1b_f1e0_0000n;
+    if (this.lib.memMap(this.handle, scratch, 4096, UC_PROT_ALL) === UC_ERR_OK) this.lib.memUnmap(this.handle, scratch, 4096);
   }
 
   close(): void {

@@ -250,3 +250,24 @@ describe('paging and exceptions', () => {
     expect(u.run(1).exception).toBeNull();
   });
 });
+
+describe('TLB', () => {
+  it('API writes of CR3 do not flush Unicorn\'s TLB; flushTlb() does', () => {
+    const u = pagedEngine();
+    load(u, 0x1000, 'mov rax, [0x50000]\nhlt');
+    expect(u.run(1).exception).toBeNull();
+    q(u, 0x13000 + 8 * 0x50, 0n); // not present now
+    u.setReg(X86_REG.CR3, 0x10000n);
+    expect(u.run(1, 0n, 0x1000n).exception).toBeNull(); // the stale translation is used
+    u.flushTlb();
+    expect(u.run(1, 0n, 0x1000n).exception).toEqual({ vector: 14, errorCode: 0 });
+  });
+
+  it('a guest MOV to CR3 flushes it', () => {
+    const u = pagedEngine();
+    load(u, 0x1000, 'mov rax, [0x50000]\nmov rbx, cr3\nmov cr3, rbx\nmov rax, [0x50000]\nhlt');
+    expect(u.run(1).exception).toBeNull();
+    q(u, 0x13000 + 8 * 0x50, 0n);
+    expect(u.run(3).exception).toEqual({ vector: 14, errorCode: 0 });
+  });
+});
