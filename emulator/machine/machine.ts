@@ -39,6 +39,8 @@ export interface CpuCounters {
   interrupts: number;
   exceptions: number;
   pauses: number;
+  /** x2APIC: IPIs sent and received, timer interrupts posted. */
+  apic: { ipisSent: number; ipisReceived: number; timerInterrupts: number };
   mmu: {
     translations: number;
     hits: number;
@@ -164,6 +166,11 @@ export class Machine implements CpuBus {
       interrupts: cpu.interruptsTaken,
       exceptions: cpu.exceptionsTaken,
       pauses: cpu.pauses,
+      apic: {
+        ipisSent: this.apic.apics[i].counters.ipisSent,
+        ipisReceived: this.apic.apics[i].counters.ipisReceived,
+        timerInterrupts: this.apic.apics[i].counters.timerInterrupts,
+      },
       mmu: {
         translations: c.translations, hits: c.hits, misses: c.misses, walks: c.walks, faults: c.faults,
         fills: c.fills, evictions: c.evictions, tlbEntries: cpu.mmu.tlb.size(), flushes,

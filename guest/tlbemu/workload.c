@@ -183,6 +183,10 @@ int __init tlbemu_parse_options(void)
 			return -1;
 		}
 	}
+	if (opt.add && !opt.remove && opt.repeat > 1) {
+		pr_warn("tlbemu: repeat=%d without hotplug=remove: one round only\n", opt.repeat);
+		opt.repeat = 1;
+	}
 	opt.ptdump = cmdline_has_flag("ptdump");
 	opt.remap = cmdline_has_flag("remap");
 	opt.change = cmdline_has_flag("change");
