@@ -12,8 +12,8 @@ export const FLUSH_INVPCID_ADDR = 4;
 export const FLUSH_INVPCID_CONTEXT = 5;
 export const FLUSH_INVPCID_ALL = 6;
 export const FLUSH_INVPCID_NONGLOBAL = 7;
-/** A page fault invalidates the faulting address's TLB and paging-structure-cache entries (4.10.4.1);
- *  counted for every #PF, reported to tlbFlush only when it dropped TLB entries. */
+/** A page fault invalidates the faulting address's TLB and paging-structure-cache entries (4.10.4.1):
+ *  counted per CPU (MmuCounters), never reported to tlbFlush (not a flush software asked for). */
 export const FLUSH_PAGE_FAULT = 8;
 export const FLUSH_KIND_NAMES = [
   'mov-cr3', 'mov-cr4', 'mov-cr0', 'invlpg', 'invpcid-address', 'invpcid-context', 'invpcid-all',

@@ -570,8 +570,8 @@ export class Mmu {
     slab.release(slot);
   }
 
-  /** Counts and reports a flush. A page fault's invalidation is reported only when it dropped TLB
-   *  entries (most faults drop only paging-structure-cache entries, which listeners cannot see). */
+  /** Counts and reports a flush. A page fault's invalidation is only counted: listeners (the flush
+   *  trap) treat tlbFlush events as flushes software asked for. */
   private endFlush(kind: number, pscDropped: number): void {
     const c = this.counters;
     c.flushes[kind]++;
@@ -580,7 +580,7 @@ export class Mmu {
     c.pscDropped[kind] += pscDropped;
     if (this.fWholeFrontEnd) this.clearFrontEnd();
     const h = this.hooks;
-    if (h !== null && h.tlbFlush !== undefined && (kind !== FLUSH_PAGE_FAULT || this.fDropped !== 0)) {
+    if (h !== null && h.tlbFlush !== undefined && kind !== FLUSH_PAGE_FAULT) {
       h.tlbFlush({
         cpu: this.s.index, kind, ripLo: this.ripLo(), ripHi: this.ripHi(), time: this.s.instructions,
         dropped: this.fDropped, droppedGlobal: this.fDroppedGlobal, pscDropped, entries: this.fCollected,

@@ -12,6 +12,7 @@ import {
 
 const TWO32 = 4294967296;
 const TWO20 = 1048576;
+const FRAME_CACHE = 64;
 
 // Entry bits in the low word.
 export const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_PWT = 8, PTE_PCD = 16, PTE_A = 32, PTE_D = 64,
@@ -92,7 +93,20 @@ export function errorBits(mode: PagingMode, access: number): number {
 }
 
 export class PageWalker {
+  // A small direct-mapped cache of the host frames holding page tables (PhysicalMemory remembers only
+  // the last frame, and a walk touches one per level). Frames are never freed, so entries stay right.
+  private readonly fcPfn = new Float64Array(FRAME_CACHE).fill(-1);
+  private readonly fcFrame: (Frame | null)[] = new Array<Frame | null>(FRAME_CACHE).fill(null);
+
   constructor(readonly mem: PhysicalMemory, readonly mode: PagingMode, readonly psc: PagingStructureCache) {}
+
+  private tableFrame(pfn: number): Frame | null {
+    const k = pfn & (FRAME_CACHE - 1);
+    if (this.fcPfn[k] === pfn) return this.fcFrame[k];
+    const f = this.mem.peekFrame(pfn);
+    if (f !== null) { this.fcPfn[k] = pfn; this.fcFrame[k] = f; }
+    return f;
+  }
 
   /**
    * Walks the tables for the linear address (lo, hi). With `sideEffects` (a real access), starts from the
@@ -150,7 +164,7 @@ export class PageWalker {
       const pfn = Math.floor(ea / 4096);
       let f = known;
       if (f === null) {
-        f = mem.peekFrame(pfn);
+        f = this.tableFrame(pfn);
         if (hit !== null && level === hit.level - 1) hit.frame = f;
       }
       known = null;

@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { reg, setReg, lastException, STACK_TOP } from '../helpers/test-machine.js';
 import { RAX, RBX, RCX, RDX, RSP, RBP, RSI, RDI } from '../../emulator/cpu/state.js';
-import { run, flags, expectNoFault, expectFault, read64, write64, DATA, CF, PF, AF, ZF, SF, OF, DF } from './int-util.js';
+import {
+  run, machine, loadCode, runToHalt, flags, expectNoFault, expectFault, read64, write64, DATA, CF, PF, AF, ZF, SF, OF, DF,
+} from './int-util.js';
+import { RUN_PAUSE } from '../../emulator/cpu/cpu.js';
 
 describe('MOV', () => {
   it('48 c7 c0 imm32 sign-extends; movabs (48 b8 imm64) and b8 imm32 do not', () => {
@@ -359,6 +362,18 @@ describe('XLAT, flag instructions', () => {
     expect(flags(d, DF)).toBe(DF);
     const e = run('std\ncld');
     expect(flags(e, DF)).toBe(0);
+  });
+});
+
+describe('PAUSE', () => {
+  it('F3 90 ends the slice (RUN_PAUSE) and counts; execution then continues', () => {
+    const m = machine();
+    loadCode(m, 'pause\nmov eax, 1\nhlt');
+    expect(m.cpu.run(100)).toBe(RUN_PAUSE);
+    expect(m.cpu.pauses).toBe(1);
+    expect(reg(m, RAX)).toBe(0n);
+    runToHalt(m);
+    expect(reg(m, RAX)).toBe(1n);
   });
 });
 

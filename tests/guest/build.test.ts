@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -165,7 +165,8 @@ const images = new Map<Variant, Elf>();
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tlbemu-guest-'));
   guest = join(work, 'guest');
-  cpSync(join(ROOT, 'guest'), guest, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('build') });
+  const src = join(ROOT, 'guest');
+  cpSync(src, guest, { recursive: true, filter: (p) => !relative(src, p).split(/[\\/]/).includes('build') });
   expect(existsSync(join(guest, 'build'))).toBe(false);
   execFileSync('make', ['-C', guest, `-j${Math.max(1, cpus().length)}`], { stdio: 'pipe', maxBuffer: 64 << 20 });
   for (const v of VARIANTS) images.set(v, new Elf(readFileSync(join(guest, 'build', `tlbemu-kernel-${v}.elf`))));

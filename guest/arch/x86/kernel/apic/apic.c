@@ -15,7 +15,7 @@
 DEFINE_PER_CPU(u32, x86_cpu_to_apicid);
 
 /* instructions between ticks; "lapic_period=N" on the command line, 0 disables the tick */
-unsigned int lapic_timer_period = 500000;
+unsigned int lapic_timer_period = 200000;
 
 /*
  * False when reading the x2APIC ID register faults: then there are no IPIs and no tick, and
