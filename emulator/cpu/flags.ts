@@ -170,8 +170,11 @@ export function setLazy(s: CpuState, op: number, size: number, aLo: number, aHi:
 
 /** Evaluates condition code cc (0..15, the low nibble of Jcc/SETcc/CMOVcc). */
 export function condition(s: CpuState, cc: number): boolean {
-  // fast paths for the common lazy cases
-  if (s.lfOp === LF_SUB && cc >= 2) {
+  // fast paths for the common lazy cases: ZF and SF come from the result of any lazy operation
+  const op = s.lfOp;
+  if (op !== LF_NONE && (cc & 0xe) === 4) return isZero(s.lfSize, s.lfRes, s.lfResHi) !== ((cc & 1) !== 0);
+  if (op !== LF_NONE && (cc & 0xe) === 8) return (signOf(s.lfSize, s.lfRes, s.lfResHi) !== 0) !== ((cc & 1) !== 0);
+  if (op === LF_SUB && cc >= 2) {
     const size = s.lfSize;
     switch (cc) {
       case 4: return eqAt(size, s.lfA, s.lfAHi, s.lfB, s.lfBHi);

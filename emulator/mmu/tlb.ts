@@ -117,8 +117,7 @@ export class TlbSlab {
     i32[i + I_INFO] = level | (perm << INFO_PERM_SHIFT) | (dirty ? INFO_DIRTY : 0) | (global ? INFO_GLOBAL : 0) | INFO_LIVE;
     i32[i + I_PCID] = pcid;
     i32[i + I_RIPLO] = ripLo;
-    i32[i + I_RIPHI] = ripHi;
-    this.frames[slot] = null;
+    i32[i + I_RIPHI] = ripHi; // frames[slot] is already null: release() cleared it
   }
 
   vpn(slot: number): number { return this.f64[slot * 8 + F_VPN]; }

@@ -1,22 +1,28 @@
 import { it, expect } from 'vitest';
-import { Unicorn, X86_REG } from '../../emulator/reference/unicorn.js';
-it('hi', () => {
-  for (const hi of [0x8000000000n, 0x8000000000n, 0x8000000000n, 0x8000000000n, 0x8000000000n]) { const k = [0x8000000000n].length;
-    const u = Unicorn.open(); u.mapRam(0, 4 << 20); u.mapRam(Number(hi), 4 << 20);
-    const q = (a: number, v: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); u.memWrite(a, b); };
-    q(0x10000, 0x11003n); q(0x11000, 0x12003n); q(0x12000, 0x83n);
-    u.setReg(X86_REG.CR3, 0x10000n); u.setReg(X86_REG.CR4, 0x20n); u.setReg(X86_REG.CR0, 0x80010033n);
-    u.setReg(X86_REG.RDI, hi + 0xff8n);
-    (globalThis as any).__k = ((globalThis as any).__k ?? -1) + 1; const k2 = (globalThis as any).__k;
-    if (k2 === 1) u.setTableReg(X86_REG.IDTR, { selector: 0, base: 0n, limit: 0, flags: 0 });
-    if (k2 === 2) u.setTableReg(X86_REG.GDTR, { selector: 0, base: 0x1000n, limit: 55, flags: 0 });
-    if (k2 === 3) u.setEfer(0x500n);
-    if (k2 === 4) u.setReg(X86_REG.CR8, 0n);
-    console.log('variant', k2);
-    u.memWrite(0x1000, new Uint8Array([0x8a, 0x07, 0xf4]));
-    const r = u.run(1, 0n, 0x1000n);
-    console.log(hi.toString(16), r, u.reg(X86_REG.RIP).toString(16));
-    u.close();
-  }
+import { WalkRig } from './walk-rig.js';
+import { disassembler } from '../../emulator/reference/capstone.js';
+import { X86_REG, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_FMASK } from '../../emulator/reference/unicorn.js';
+it('walk', async () => {
+  const rig = new WalkRig(await disassembler());
+  const u = rig.uc; const s = rig.session;
+  const probe = (what: string) => { u.setReg(X86_REG.RDI, 0x8000000ff8n); const r = u.run(1, 0n, 0x100000n); console.log(what, r.exception?.vector ?? 'NONE', r.err); };
+  probe('start');
+  s.syncPhysical(0x10000, 4096, false); probe('syncPhysical tables');
+  s.syncPhysical(0x8000000000, 8192, true); probe('syncPhysical page');
+  u.setEfer(0x500n); probe('efer');
+  u.setReg(X86_REG.CR2, 0n); probe('cr2');
+  u.setReg(X86_REG.CR8, 0n); probe('cr8');
+  u.setTableReg(X86_REG.GDTR, { selector: 0, base: 0x1000n, limit: 55, flags: 0 }); probe('gdtr');
+  u.setTableReg(X86_REG.IDTR, { selector: 0, base: 0n, limit: 0, flags: 0 }); probe('idtr');
+  u.setReg(X86_REG.FS_BASE, 0n); u.setReg(X86_REG.GS_BASE, 0n); probe('fs/gs');
+  u.setMsr(MSR_KERNEL_GS_BASE, 0n); probe('kgs');
+  u.setMsr(MSR_STAR, 0n); probe('star');
+  u.setMsr(MSR_LSTAR, 0n); probe('lstar');
+  u.setMsr(MSR_FMASK, 0n); probe('fmask');
+  u.writeGprs(new Array(16).fill(0n), 0x100000n); probe('gprs');
+  u.setReg(X86_REG.EFLAGS, 2n); probe('eflags');
+  u.flushTlb(); probe('flushTlb');
+  s.syncRegisters(); probe('syncRegisters');
+  rig.close();
   expect(1).toBe(1);
 });

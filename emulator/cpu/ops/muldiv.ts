@@ -23,6 +23,13 @@ function mulFlags(cpu: Cpu, size: number, lo: number, hi: number, significant: b
 /** Signed 64x64 -> 128 product into `wide` (w0 lowest): the unsigned product, then for each negative
  *  factor subtract the other factor from the high half (two's complement identity). */
 function imul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+  if (aHi === aLo >> 31 && bHi === bLo >> 31) {
+    // both factors are sign-extended 32-bit values (immediates, small counts): one 32x32 product
+    wide[0] = imul32(aLo, bLo);
+    wide[1] = u64.hi;
+    wide[2] = wide[3] = u64.hi >> 31;
+    return;
+  }
   mulU64(aLo, aHi, bLo, bHi, wide);
   if (aHi < 0) subHigh(bLo, bHi);
   if (bHi < 0) subHigh(aLo, aHi);

@@ -637,7 +637,7 @@ static void __meminit free_pte_table(pte_t *pte_start, pmd_t *pmd)
 			return;
 	}
 
-	/* free a pte table */
+	/* every entry is empty: give the PTE page back and unlink it */
 	free_pagetable(pmd_page(*pmd), 0);
 	spin_lock(&init_mm.page_table_lock);
 	pmd_clear(pmd);
@@ -655,7 +655,7 @@ static void __meminit free_pmd_table(pmd_t *pmd_start, pud_t *pud)
 			return;
 	}
 
-	/* free a pmd table */
+	/* every entry is empty: give the PMD page back and unlink it */
 	free_pagetable(pud_page(*pud), 0);
 	spin_lock(&init_mm.page_table_lock);
 	pud_clear(pud);
@@ -673,7 +673,7 @@ static void __meminit free_pud_table(pud_t *pud_start, p4d_t *p4d)
 			return;
 	}
 
-	/* free a pud table */
+	/* every entry is empty: give the PUD page back and unlink it */
 	free_pagetable(p4d_page(*p4d), 0);
 	spin_lock(&init_mm.page_table_lock);
 	p4d_clear(p4d);
@@ -885,7 +885,7 @@ remove_p4d_table(p4d_t *p4d_start, unsigned long addr, unsigned long end,
 		update_page_count(PG_LEVEL_512G, -(long)pages);
 }
 
-/* start and end are both virtual addresses */
+/* [start, end) is a range of kernel virtual addresses */
 static noinline __noclone void __meminit
 remove_pagetable(unsigned long start, unsigned long end, bool direct, struct vmem_altmap *altmap)
 {
