@@ -90,7 +90,7 @@ export class FlushTrap {
   /** Host diagnostics in one line each. */
   diagnosticLines(): string[] {
     return [...this.diagnostics.values()].map((d) =>
-      `tlbemu: local TLB flush (${d.kind}) while preemptible on CPU ${d.cpu} at ${d.chain[0] ?? '?'}` +
+      `tlbemu-host: local TLB flush (${d.kind}) while preemptible on CPU ${d.cpu} at ${d.chain[0] ?? '?'}` +
       ` called from ${d.chain.slice(1).map((c) => c).join(' <- ')}${d.count > 1 ? ` (${d.count} times)` : ''}`);
   }
 }

@@ -1,5 +1,7 @@
 // The command table of `tlbemu`. Add a command by writing cli/commands/<name>.ts and listing it here.
 import type { Command } from './command.js';
 import { runCommand } from './run.js';
+import { bootCommand } from './boot.js';
+import { scenariosCommand } from './scenarios.js';
 
-export const COMMANDS: readonly Command[] = [runCommand];
+export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand];

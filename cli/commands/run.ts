@@ -97,7 +97,7 @@ export function parseRunArgs(argv: readonly string[]): RunSettings | null {
   return s;
 }
 
-function readImage(path: string): ElfImage {
+export function readImage(path: string): ElfImage {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);

@@ -27,6 +27,9 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Wall clock for the timeout (tests inject one); default performance.now. */
   now?: () => number;
+  /** Called every few thousand slices with the instructions retired so far (progress display only:
+   *  it cannot influence scheduling). */
+  progress?: (instructions: number) => void;
 }
 
 export interface RunResult {
@@ -63,6 +66,7 @@ export class Scheduler {
   private readonly maxInsns: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly progress: ((instructions: number) => void) | undefined;
   /** Slices each CPU spent asleep in HLT. */
   readonly haltedSlices: number[];
 
@@ -73,6 +77,7 @@ export class Scheduler {
     this.maxInsns = opts.maxInsns ?? Infinity;
     this.timeoutMs = opts.timeoutMs ?? Infinity;
     this.now = opts.now ?? (() => performance.now());
+    this.progress = opts.progress;
     this.haltedSlices = m.haltedSlices;
   }
 
@@ -129,6 +134,7 @@ export class Scheduler {
           if (tf !== '') return result('triple-fault', STATUS_CRASH, tf, i);
           return result('stopped', STATUS_CRASH, `CPU ${i} stopped`, i);
         }
+        if (this.progress !== undefined && (slices & 4095) === 0) this.progress(executed);
         if (this.timeoutMs < Infinity && (slices & 15) === 0 && this.now() - start > this.timeoutMs) {
           return result('timeout', STATUS_BUDGET, `wall-clock timeout after ${this.timeoutMs / 1000} s`);
         }

@@ -376,8 +376,12 @@ export class LockstepSession {
     }
   }
 
-  /** Copies the physical pages covering [paddr, paddr+len) to Unicorn and (unless `code` is false)
-   *  drops code Unicorn translated from them. */
+  /**
+   * Copies the physical pages covering [paddr, paddr+len) to Unicorn and (unless `code` is false)
+   * drops code Unicorn translated from them. Unicorn's TB_REMOVE_CACHE takes a *linear* range that
+   * must translate (an untranslatable one leaves a half-raised #PF in QEMU's state that swallows the
+   * next real exception), so only the identity address and the aliases of the page are used.
+   */
   syncPhysical(paddr: number, len: number, code = true): void {
     const first = Math.floor(paddr / 4096) * 4096;
     for (let p = first; p < paddr + len; p += 4096) {
@@ -385,7 +389,7 @@ export class LockstepSession {
       if (v === null) continue;
       v.set(this.cpu.mem.readBytes(p, 4096));
       if (!code) continue;
-      this.uc.flushCode(BigInt(p), BigInt(p + 4096));
+      if (this.cpu.mmu.debugTranslate(p | 0, Math.floor(p / 4294967296)) === p) this.uc.flushCode(BigInt(p), BigInt(p + 4096));
       for (const [lin, phys] of this.uc.aliasedPages()) if (phys === p) this.uc.flushCode(lin, lin + 4096n);
     }
   }

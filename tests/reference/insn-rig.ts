@@ -114,8 +114,8 @@ export class InsnRig {
     cpu.mmu.invpcid(2, 0, 0, 0);
     // Unicorn takes the same state
     s.syncPhysical(CODE_BASE, code.length);
-    s.syncPhysical(DATA_BASE, data.length);
-    s.syncPhysical(STACK_LOW, stack.length);
+    s.syncPhysical(DATA_BASE, data.length, false);
+    s.syncPhysical(STACK_LOW, stack.length, false);
     s.syncRegisters();
     const before = s.instructions;
     let divergence: Divergence | null = null;

@@ -175,7 +175,9 @@ export class WalkRig {
     cpu.mmu.modeChanged();
     cpu.mmu.invpcid(2, 0, 0, 0);
     for (const p of TABLE_PAGES) s.syncPhysical(p, 4096, false);
-    s.syncPhysical(page, 8192, true);
+    // the bytes at the address change between cases but a fetch case always writes the same six
+    // (MOV EAX, imm32; HLT), so code Unicorn translated there stays valid: no flush needed
+    s.syncPhysical(page, 8192, false);
     s.syncRegisters();
     // one instruction for a data access; the JMP and the instruction at the target for a fetch
     let divergence: Divergence | null = null;
