@@ -17,6 +17,8 @@
  *                       SEV path that really changes present entries: v1 and v2 warn
  *                       (pgalloc.h:87 and friends), upstream goes through
  *                       kernel_physical_mapping_change(); the caller then flushes all CPUs
+ *   change-noflush      TEST-ONLY: like change, but the caller skips its flush_tlb_all(): the
+ *                       other CPUs keep their old large-page translations of the split range
  *   noflush-teardown    TEST-ONLY: arch_remove_memory() skips its flush_tlb_all() calls
  *   noreader            no reads from the other CPUs
  *   migrate=CPU[:SKIP]  move ndctl to CPU at the (SKIP+1)-th preemption point after the first
@@ -76,6 +78,7 @@ static struct {
 	bool ptdump;
 	bool remap;
 	bool change;
+	bool change_noflush;
 	bool reader;
 	int migrate_cpu;
 	int migrate_skip;
@@ -89,7 +92,7 @@ static struct {
 
 static const char *const known_params[] = {
 	"loglevel", "printk.time", "noinvpcid", "nogbpages", "lapic_period", "pmem", "hotplug",
-	"repeat", "ptdump", "remap", "change", "noflush-teardown", "noreader", "migrate",
+	"repeat", "ptdump", "remap", "change", "change-noflush", "noflush-teardown", "noreader", "migrate",
 };
 
 static int add_namespace(u64 start, u64 size)
@@ -189,7 +192,8 @@ int __init tlbemu_parse_options(void)
 	}
 	opt.ptdump = cmdline_has_flag("ptdump");
 	opt.remap = cmdline_has_flag("remap");
-	opt.change = cmdline_has_flag("change");
+	opt.change_noflush = cmdline_has_flag("change-noflush");
+	opt.change = cmdline_has_flag("change") || opt.change_noflush;
 	opt.reader = !cmdline_has_flag("noreader");
 	tlbemu_noflush_teardown = cmdline_has_flag("noflush-teardown");
 
@@ -296,7 +300,10 @@ static void workload_change(void)
 	early_set_memory_decrypted(vaddr, size);
 	preempt_enable();
 	/* here other CPUs are online and may still hold the old large-page translations */
-	flush_tlb_all();
+	if (opt.change_noflush)
+		pr_info("tlbemu: change: TEST-ONLY: flush_tlb_all() skipped\n");
+	else
+		flush_tlb_all();
 	result.changes++;
 	lookup_address(vaddr, &level);
 	pr_info("tlbemu: change: now mapped by a %s page\n",

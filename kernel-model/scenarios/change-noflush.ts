@@ -10,7 +10,7 @@ export const changeNoflush: Scenario = {
   name: 'change-noflush',
   summary: 'v2: changing a live mapping through the safe helpers warns, and without a flush a stale use is caught',
   variant: 'v2', cpus: 2, mem: '1G', pmem: PMEM_4G, paging: 4, seed: 1, checkTlb: true,
-  cmdline: 'pmem=4G@8G hotplug=add change',
+  cmdline: 'pmem=4G@8G hotplug=add change-noflush',
   matrix: [{ cpus: 2, seed: 1 }, { cpus: 4, seed: 3 }],
   expect: {
     guestStatus: 1,

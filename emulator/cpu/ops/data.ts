@@ -227,6 +227,8 @@ defineOp(0xc9, { size: SZ_D64, handler: leave });
 // Multi-byte NOP (0F 1F /0) and the hint space 0F 18-1E /r (PREFETCH*, reserved-NOP)
 function nopRm(): void {}
 for (let op = 0x118; op <= 0x11f; op++) defineOp(op, { modrm: true, size: SZ_V, handler: nopRm });
+// 0F 0D /r: PREFETCH/PREFETCHW, a hint that never faults (Intel processors execute it as a NOP)
+defineOp(0x10d, { modrm: true, size: SZ_V, handler: nopRm });
 
 // ENTER imm16, imm8 (C8): 64-bit operand size by default, 16 with 66h; the nesting level is taken mod 32
 // and copies level-1 frame pointers from the old frame (SDM ENTER, 64-bit mode). A fault leaves RSP and
