@@ -274,10 +274,11 @@ export class KernelModel {
     const sites = new Map<string, FlushSiteSummary>();
     for (const rec of this.flushTrap.records) {
       const site = rec.chain.slice(1).find((_, k) => !isFlushHelper(rec.functions[k + 1])) ?? rec.chain[0] ?? '?';
-      const key = `${site}|${rec.kind}|${rec.preemptible}`;
+      const path = rec.functions.slice(0, 5);
+      const key = `${site}|${rec.kind}|${rec.preemptible}|${path.join('<')}`;
       let s = sites.get(key);
       if (s === undefined) {
-        s = { site: site.replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+/, ''), kind: rec.kind, preemptible: rec.preemptible, count: 0, cpus: [], dropped: 0 };
+        s = { site: site.replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+/, ''), kind: rec.kind, preemptible: rec.preemptible, count: 0, cpus: [], dropped: 0, path };
         sites.set(key, s);
       }
       s.count++;
@@ -295,6 +296,8 @@ export interface FlushSiteSummary {
   count: number;
   cpus: number[];
   dropped: number;
+  /** The innermost functions of the chain (flushing function first). */
+  path: string[];
 }
 
 /** The flush helpers between a caller and the flushing instruction. */

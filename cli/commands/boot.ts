@@ -80,11 +80,19 @@ export interface BootSettings {
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** The guest's source tree: $TLBEMU_GUEST_DIR, the one beside this build, or ./guest. */
+function guestDir(): string {
+  const candidates = [process.env.TLBEMU_GUEST_DIR, join(REPO_ROOT, 'guest'), join(process.cwd(), 'guest')];
+  for (const c of candidates) if (c !== undefined && c !== '' && existsSync(join(c, 'Makefile'))) return c;
+  throw new UsageError('cannot find the guest kernel sources (guest/Makefile); run from the repository or set TLBEMU_GUEST_DIR');
+}
+
 /** Path of a guest variant's image, building the guest (make -C guest) if it is missing. */
 export function guestImage(variant: Variant): string {
-  const path = join(REPO_ROOT, 'guest', 'build', `tlbemu-kernel-${variant}.elf`);
+  const dir = guestDir();
+  const path = join(dir, 'build', `tlbemu-kernel-${variant}.elf`);
   if (existsSync(path)) return path;
-  const r = spawnSync('make', ['-C', join(REPO_ROOT, 'guest'), '-s'], { encoding: 'utf8' });
+  const r = spawnSync('make', ['-C', dir, '-s'], { encoding: 'utf8' });
   if (r.error) throw new UsageError(`cannot build the guest kernel: ${r.error.message} (is make installed?)`);
   if (r.status !== 0 || !existsSync(path)) {
     const last = `${r.stderr}${r.stdout}`.trim().split('\n').pop() ?? '';
@@ -254,7 +262,7 @@ export function summaryLines(rep: BootReport): string[] {
   for (const w of rep.warnings) out.push(`tlbemu-host:   ${w.kind} ${w.file}:${w.line} in ${w.function} on CPU ${w.cpu} (${w.comm}/${w.pid}) <- ${w.callChain.slice(0, 6).join(' <- ')}`);
   out.push(`tlbemu-host: ${rep.flushes.total} TLB flushes; by call site:`);
   for (const f of rep.flushes.sites) {
-    out.push(`tlbemu-host:   ${f.site} [${f.kind}] x${f.count} on CPU ${f.cpus.join(',')}${f.preemptible ? ' PREEMPTIBLE' : ''}, ${f.dropped} entries dropped`);
+    out.push(`tlbemu-host:   ${f.site} [${f.kind}] x${f.count} on CPU ${f.cpus.join(',')}${f.preemptible ? ' PREEMPTIBLE' : ''}, ${f.dropped} entries dropped (${f.path.join(' <- ')})`);
   }
   for (const d of rep.flushes.preemptibleDiagnostics) out.push(d);
   if (rep.oracle !== null) {

@@ -135,6 +135,8 @@ export class Mmu {
   private tlbEvents = false;
   private readonly wr = new WalkResult();
   private readonly dbg = new WalkResult();
+  /** Host frame of the page the last translate() produced, when it is allocated (else null). */
+  private xFrame: Frame | null = null;
   // flush bookkeeping (no closure allocated per flush)
   private fDropped = 0;
   private fDroppedGlobal = 0;
@@ -224,7 +226,9 @@ export class Mmu {
       this.counters.feHits++;
       return (this.feFrame[slot] as Frame).bytes[lo & 0xfff];
     }
-    return this.mem.read8(this.translate(lo, hi, this.dataAccess(0)));
+    const p = this.translate(lo, hi, this.dataAccess(0));
+    const f = this.xFrame;
+    return f !== null ? f.bytes[lo & 0xfff] : this.mem.read8(p);
   }
 
   read16(lo: number, hi: number): number {
@@ -334,6 +338,8 @@ export class Mmu {
     const off = lo & 0xfff;
     if (off + size <= PAGE_SIZE) {
       const p = this.translate(lo, hi, access);
+      const f = this.xFrame;
+      if (f !== null) return size === 4 ? f.view.getInt32(off, true) : size === 1 ? f.bytes[off] : f.view.getUint16(off, true);
       const mem = this.mem;
       if (size === 4) return mem.read32(p);
       if (size === 1) return mem.read8(p);
@@ -346,6 +352,11 @@ export class Mmu {
     const off = lo & 0xfff;
     if (off <= PAGE_SIZE - 8) {
       const p = this.translate(lo, hi, access);
+      const f = this.xFrame;
+      if (f !== null) {
+        this.hi = f.view.getInt32(off + 4, true);
+        return f.view.getInt32(off, true);
+      }
       this.hi = this.mem.read32(p + 4);
       return this.mem.read32(p);
     }
@@ -378,6 +389,16 @@ export class Mmu {
     const off = lo & 0xfff;
     const p0 = this.translate(lo, hi, access);
     const firstLen = Math.min(size, PAGE_SIZE - off);
+    const f = this.xFrame;
+    if (firstLen === size && f !== null) {
+      if (f.flags !== 0) this.mem.notifyWrite(f, p0, size);
+      const v = f.view;
+      if (size === 4) v.setInt32(off, vLo, true);
+      else if (size === 8) { v.setInt32(off, vLo, true); v.setInt32(off + 4, vHi, true); }
+      else if (size === 1) f.bytes[off] = vLo;
+      else v.setUint16(off, vLo, true);
+      return;
+    }
     let p1 = 0;
     if (firstLen < size) {
       const nlo = (lo + firstLen) | 0;
@@ -404,7 +425,7 @@ export class Mmu {
       return this.feFrame[slot];
     }
     const p = this.translate(lo, hi, this.dataAccess(ACC_FETCH));
-    return this.mem.peekFrame(Math.floor(p / PAGE_SIZE));
+    return this.xFrame !== null ? this.xFrame : this.mem.peekFrame(Math.floor(p / PAGE_SIZE));
   }
 
   /** One instruction byte (fetch access), for decoding across a page boundary. */
@@ -427,6 +448,7 @@ export class Mmu {
   translate(lo: number, hi: number, access: number): number {
     const c = this.counters;
     c.slowTranslations++;
+    this.xFrame = null;
     if (!this.isCanonical(hi)) {
       c.faults++;
       throw new CpuFault((access & ACC_STACK) !== 0 ? VEC_SS : VEC_GP, 0);
@@ -509,8 +531,8 @@ export class Mmu {
   private ripLo(): number { return this.s.insnRipLo ?? this.s.ripLo; }
   private ripHi(): number { return this.s.insnRipHi ?? this.s.ripHi; }
 
+  /** Finds the host frame of a translated page (xFrame, for the caller's access) and fills the front-end. */
   private fillFrontEnd(slot: number, level: number, lo: number, hi: number, access: number, paddr: number): void {
-    if (this.frontEndOff || (access & ACC_IMPLICIT) !== 0) return;
     const write = (access & ACC_WRITE) !== 0;
     const slab = this.slab;
     let f: Frame | null = level === 0 ? slab.frames[slot] : null;
@@ -520,6 +542,8 @@ export class Mmu {
       if (f === null) return;
       if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
     }
+    this.xFrame = f;
+    if (this.frontEndOff || (access & ACC_IMPLICIT) !== 0) return;
     const k = (lo >>> 12) & FE_MASK;
     const tag = hi * TWO20 + (lo >>> 12);
     const fe = this.fe;

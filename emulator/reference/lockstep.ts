@@ -304,6 +304,18 @@ export class LockstepSession {
   /** Set while decoding ahead: a fetch fault there is not an event of the instruction stream. */
   private peeking = false;
 
+  /**
+   * After a step Unicorn cannot follow, our pages that differ are copied to Unicorn (a full
+   * comparison of RAM). A harness whose exceptions write no memory (IDT limit 0) may turn it off.
+   */
+  fullResync = true;
+  /**
+   * Linear address of an identity-mapped, supervisor-executable page Unicorn may use for a stub
+   * (MOV RAX, CR3; MOV CR3, RAX; HLT) that flushes its TLB; null: flush by changing the memory map,
+   * which costs about 0.5 ms (see Unicorn.flushTlb).
+   */
+  flushStub: number | null = null;
+
   constructor(readonly cpu: Cpu, readonly uc: Unicorn, readonly dis: Disassembler | null = null) {
     this.prevHooks = cpu.hooks;
     const prev = this.prevHooks;
@@ -413,12 +425,23 @@ export class LockstepSession {
     uc.setMsr(MSR_STAR, u64(cpu.starLo, cpu.starHi));
     uc.setMsr(MSR_LSTAR, u64(cpu.lstarLo, cpu.lstarHi));
     uc.setMsr(MSR_FMASK, BigInt(cpu.fmask >>> 0));
+    this.flushUnicornTlb();
     uc.writeGprs(s.gpr, s.rip);
     uc.setReg(X86_REG.EFLAGS, s.rflags);
     if (uc.canSetCpl && uc.cpl() !== cpu.cpl) uc.setCpl(cpu.cpl);
-    uc.flushTlb();
     this.dropAliases();
   }
+
+  private flushUnicornTlb(): void {
+    const uc = this.uc, stub = this.flushStub;
+    if (stub === null) { uc.flushTlb(); return; }
+    if (uc.canSetCpl && uc.cpl() !== 0) uc.setCpl(0);
+    const r = uc.run(3, 0n, BigInt(stub));
+    if (r.exception !== null || r.err !== 0) uc.flushTlb();
+  }
+
+  /** The flush stub's bytes (MOV RAX, CR3; MOV CR3, RAX; HLT), for harnesses that place it. */
+  static readonly FLUSH_STUB = Uint8Array.from([0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8, 0xf4]);
 
   /** Full seed: memory and registers. */
   seed(): void {
@@ -668,7 +691,7 @@ export class LockstepSession {
   /** Our state (registers and every page that differs) becomes Unicorn's. */
   resyncAll(): void {
     this.syncRegisters();
-    this.syncDifferingPages();
+    if (this.fullResync) this.syncDifferingPages();
   }
 
   private syncDifferingPages(): void {

@@ -562,6 +562,7 @@ export class Unicorn {
     const start = begin ?? this.reg(X86_REG.RIP);
     this.pending = null;
     this.unmapped = null;
+    this.clearPendingException();
     const err = this.lib.emuStart(this.handle, start, until, BigInt(timeoutUs), count) as number;
     let exception = this.pending as UcException | null;
     if (exception === null && err === UC_ERR_INSN_INVALID) exception = { vector: 6, errorCode: 0 };

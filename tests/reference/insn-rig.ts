@@ -19,6 +19,8 @@ export const NP_BASE = 0x1000000;
 /** 2 MiB read-only (r14 points here). */
 export const RO_BASE = 0x1200000;
 export const NONCANONICAL = 0x8000_0000_0000_0000n;
+/** Where Unicorn's TLB-flush stub lives (identity-mapped, supervisor, executable). */
+export const FLUSH_STUB = 0x7000;
 
 /** Register indices (tlbemu order). */
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R12 = 12, R14 = 14;
@@ -67,8 +69,12 @@ export class InsnRig {
     const ro = new Uint8Array(4096);
     for (let i = 0; i < ro.length; i++) ro[i] = rng.int(256);
     this.m.mem.writeBytes(RO_BASE, ro);
+    this.m.mem.writeBytes(FLUSH_STUB, LockstepSession.FLUSH_STUB);
     this.uc = Unicorn.open();
     this.session = new LockstepSession(this.cpu, this.uc, dis);
+    // exceptions end a case (IDT limit 0): they write no memory, and Unicorn's TLB is flushed by a stub
+    this.session.fullResync = false;
+    this.session.flushStub = FLUSH_STUB;
     this.session.seed();
     this.pristine = this.m.mem.readBytes(0, STACK_LOW);
   }

@@ -16,6 +16,7 @@ export const HI = 0x80_0000_0000; // 2^39: PML4 index 1
 export const HI_SIZE = 4 << 20;
 const PML4 = 0x10000, PDPT0 = 0x11000, PD0 = 0x12000, PDPT_R = 0x20000, PD_R = 0x21000, PT_R = 0x22000; // PT_R..+0x1fff
 export const CODE0 = 0x100000, CODE3 = 0x300000;
+const FLUSH_STUB = 0x7000;
 const TABLE_PAGES = [PML4, PDPT_R, PD_R, PT_R, PT_R + 0x1000];
 
 const P = 1n, RW = 2n, US = 4n, PWT = 8n, PCD = 16n, A = 32n, D = 64n, PS = 128n, G = 256n, XD = 1n << 63n;
@@ -111,8 +112,12 @@ export class WalkRig {
       ];
       code.forEach((c, k) => mem.writeBytes(base + 16 * k, Uint8Array.from([...c, 0xf4])));
     }
+    mem.writeBytes(FLUSH_STUB, LockstepSession.FLUSH_STUB);
     this.uc = Unicorn.open();
     this.session = new LockstepSession(cpu, this.uc, dis);
+    // exceptions end a case (IDT limit 0): they write no memory; Unicorn's TLB is flushed by a stub
+    this.session.fullResync = false;
+    this.session.flushStub = FLUSH_STUB;
     this.session.seed();
   }
 
@@ -186,7 +191,7 @@ export class WalkRig {
       if (r.divergence !== null) { divergence = r.divergence; break; }
       if (r.stop !== null) break;
     }
-    if (divergence === null) divergence = this.compareTables();
+    if (divergence === null) divergence = this.compareTables([...TABLE_PAGES, page, page + 4096]);
     const text = divergence === null ? '' : formatLockstepReport({
       ok: false, report: divergence, instructions: 1, compared: 1, masked: [], stop: 'divergence',
     });
@@ -194,9 +199,10 @@ export class WalkRig {
     return { divergence, text, vector };
   }
 
-  /** Accessed and dirty bits written back: the table pages must match byte for byte. */
-  private compareTables(): Divergence | null {
-    for (const p of TABLE_PAGES) {
+  /** Accessed and dirty bits written back (and the data): the pages must match byte for byte. */
+  private compareTables(pages: number[]): Divergence | null {
+    for (const p of pages) {
+      if (p >= HI + HI_SIZE) continue;
       const ours = this.mem.readBytes(p, 4096);
       const theirs = this.uc.view(p, 4096)!;
       if (Buffer.compare(ours, theirs) === 0) continue;
@@ -208,7 +214,8 @@ export class WalkRig {
         kind: 'memory', instruction: 0, rip: 0n, bytes: new Uint8Array(0), disasm: '', ours: st, unicorn: st, fields: [],
         ourException: null, unicornException: null,
         memory: { address: BigInt(p + at), ours: ours.slice(at, at + 8), unicorn: theirs.slice(at, at + 8) },
-        note: `paging-structure entry at ${(p + at).toString(16)} differs (accessed/dirty bits written back)`, history: [],
+        note: TABLE_PAGES.includes(p) ? `paging-structure entry at ${(p + at).toString(16)} differs (accessed/dirty bits written back)`
+          : `data at ${(p + at).toString(16)} differs`, history: [],
       };
     }
     return null;
