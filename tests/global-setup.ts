@@ -7,4 +7,7 @@ export default function setup(): void {
   if (r.status !== 0) {
     process.stderr.write(`tests/global-setup: tsc reported errors (dist/ emitted anyway):\n${r.stdout}${r.stderr}`);
   }
+  // the guest kernel images, built once here rather than by several test workers at the same time
+  const g = spawnSync('make', ['-C', 'guest', '-s'], { encoding: 'utf8' });
+  if (g.status !== 0) throw new Error(`tests/global-setup: make -C guest failed:\n${g.stdout}${g.stderr}`);
 }

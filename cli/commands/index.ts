@@ -3,5 +3,6 @@ import type { Command } from './command.js';
 import { runCommand } from './run.js';
 import { bootCommand } from './boot.js';
 import { scenariosCommand } from './scenarios.js';
+import { demoCommand } from './demo.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand];
+export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand];

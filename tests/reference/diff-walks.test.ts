@@ -24,7 +24,7 @@ beforeAll(async () => { rig = new WalkRig(await disassembler()); });
 afterAll(() => rig?.close());
 
 // true with probability p (unbiased draw); shrinks towards false
-const bit = (p: number) => fc.integer({ min: 0, max: 999 }).noBias().map((x) => x >= Math.round(1000 * (1 - p)));
+const bit = (p: number) => fc.noBias(fc.integer({ min: 0, max: 999 })).map((x) => x >= Math.round(1000 * (1 - p)));
 const entryArb = (pPresent: number, pPs: number): fc.Arbitrary<EntryBits> => fc.record({
   p: bit(pPresent), rw: bit(0.75), us: bit(0.75), pwt: bit(0.2), pcd: bit(0.2), a: bit(0.5), d: bit(0.5), g: bit(0.3),
   xd: bit(0.2), ps: bit(pPs), rsvd: fc.oneof({ weight: 19, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) }),
