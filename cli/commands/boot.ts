@@ -45,9 +45,10 @@ const OPTIONS: OptionSpec[] = [
   { name: 'help', help: 'show this help' },
 ];
 
-const HELP = `usage: tlbemu boot [options] SCENARIO|IMAGE.elf
+const HELP = `usage: tlbemu boot [options] SCENARIO|VARIANT|IMAGE.elf
 
-Boots the tlbemu guest kernel (a scenario from \`tlbemu scenarios\`, or an image) with the kernel model
+Boots the tlbemu guest kernel (a scenario from \`tlbemu scenarios\`, a variant — ${VARIANTS.join(', ')} — or an
+image) with the kernel model
 attached: WARN/BUG reports in the kernel's format, every TLB flush recorded with its call chain and
 preemption state, and with --check tlb a stale-TLB oracle on every CPU.
 
@@ -105,17 +106,18 @@ export function parseBootArgs(argv: readonly string[]): BootSettings | null {
   const { values, positionals } = parseArgs(argv, OPTIONS, 'boot');
   if (values.has('help')) return null;
   const one = (name: string): string | undefined => values.get(name)?.[0];
-  if (positionals.length !== 1) throw new UsageError('boot: one SCENARIO or IMAGE.elf expected (see tlbemu scenarios)');
+  if (positionals.length !== 1) throw new UsageError('boot: one SCENARIO, VARIANT or IMAGE.elf expected (see tlbemu scenarios)');
   const target = positionals[0];
   const scenario = findScenario(target) ?? null;
-  if (scenario === null && !target.endsWith('.elf') && !existsSync(target)) {
+  const targetVariant = (VARIANTS as readonly string[]).includes(target) ? target as Variant : null;
+  if (scenario === null && targetVariant === null && !target.endsWith('.elf') && !existsSync(target)) {
     throw new UsageError(`boot: no scenario or file named ${JSON.stringify(target)} (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
   }
   const variantArg = one('variant');
   if (variantArg !== undefined && !VARIANTS.includes(variantArg as Variant)) {
     throw new UsageError(`--variant ${JSON.stringify(variantArg)}: must be one of ${VARIANTS.join(', ')}`);
   }
-  const variant = (variantArg ?? scenario?.variant ?? 'v4.19') as Variant;
+  const variant = (variantArg ?? targetVariant ?? scenario?.variant ?? 'v4.19') as Variant;
   const paging = one('paging') ?? String(scenario?.paging ?? 4);
   if (paging !== '4' && paging !== '5') throw new UsageError(`--paging ${JSON.stringify(paging)}: must be 4 or 5`);
   const check = one('check');
@@ -124,7 +126,7 @@ export function parseBootArgs(argv: readonly string[]): BootSettings | null {
   const pmemArgs = values.get('pmem') ?? scenario?.pmem ?? [];
   const s: BootSettings = {
     scenario,
-    image: scenario !== null || variantArg !== undefined && !target.endsWith('.elf') ? '' : target,
+    image: scenario !== null || targetVariant !== null ? '' : target,
     variant,
     cpus: one('cpus') !== undefined ? parseInteger('cpus', one('cpus')!, 1, MAX_CPUS) : scenario?.cpus ?? 1,
     mem: parseSize('--mem', one('mem') ?? scenario?.mem ?? '1G'),
@@ -258,7 +260,7 @@ function hostPtdump(m: Machine, image: ElfImage): string | null {
 export function summaryLines(rep: BootReport): string[] {
   const out: string[] = [];
   out.push(`tlbemu-host: ---- ${rep.scenario ?? 'boot'} (${rep.variant}, ${rep.cpus} CPU${rep.cpus > 1 ? 's' : ''}, ${rep.paging}-level, seed ${rep.seed}) ----`);
-  out.push(`tlbemu-host: ${rep.warnings.length} warning(s) trapped${rep.suppressedWarnings ? `, ${rep.suppressedWarnings} repeat(s) silenced by ONCE` : ''}`);
+  out.push(`tlbemu-host: ${rep.warnings.length} WARN/BUG report(s) trapped${rep.suppressedWarnings ? `, ${rep.suppressedWarnings} repeat(s) silenced by ONCE` : ''}`);
   for (const w of rep.warnings) out.push(`tlbemu-host:   ${w.kind} ${w.file}:${w.line} in ${w.function} on CPU ${w.cpu} (${w.comm}/${w.pid}) <- ${w.callChain.slice(0, 6).join(' <- ')}`);
   out.push(`tlbemu-host: ${rep.flushes.total} TLB flushes; by call site:`);
   for (const f of rep.flushes.sites) {

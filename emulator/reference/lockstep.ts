@@ -359,7 +359,8 @@ export class LockstepSession {
     this.uc.onUnmapped = null;
   }
 
-  private mask(reason: string, rip: bigint): void {
+  /** Counts a known, documented difference under `reason`. */
+  mask(reason: string, rip: bigint): void {
     const m = this.masked.get(reason);
     if (m) m.count++;
     else this.masked.set(reason, { reason, count: 1, firstRip: rip });
@@ -415,6 +416,7 @@ export class LockstepSession {
     if (cur.cr4 !== s.cr4) uc.setReg(X86_REG.CR4, s.cr4);
     if (cur.cr3 !== s.cr3) uc.setReg(X86_REG.CR3, s.cr3);
     if (cur.cr0 !== s.cr0) uc.setReg(X86_REG.CR0, s.cr0);
+    uc.syncSmap();
     uc.setReg(X86_REG.CR2, s.cr2);
     uc.setReg(X86_REG.CR8, BigInt(cpu.cr8));
     uc.setTableReg(X86_REG.GDTR, { selector: 0, base: u64(cpu.gdtrBaseLo, cpu.gdtrBaseHi), limit: cpu.gdtrLimit, flags: 0 });

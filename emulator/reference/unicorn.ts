@@ -544,6 +544,21 @@ export class Unicorn {
     this.flushTlb();
   }
 
+  /**
+   * QEMU enforces SMAP through hflags (HF_SMAP, bit 23), which only its own CR4 writes update: a
+   * CR4 written through the API leaves SMAP off. Sets the bit to match CR4.SMAP.
+   */
+  syncSmap(): void {
+    const layout = this.lib.contextLayout();
+    if (layout === null || layout.hflags < 0) return;
+    const want = (this.reg(X86_REG.CR4) & (1n << 21n)) !== 0n ? 1 << 23 : 0;
+    const c = this.context();
+    const h = c.getUint32(layout.hflags, true);
+    if ((h & (1 << 23)) === want) return;
+    c.setUint32(layout.hflags, (h & ~(1 << 23)) | want, true);
+    this.restoreContext();
+  }
+
   cpl(): number {
     const layout = this.lib.contextLayout();
     if (layout === null || layout.hflags < 0) return 0;

@@ -20,6 +20,8 @@
  *   change-noflush      TEST-ONLY: like change, but the caller skips its flush_tlb_all(): the
  *                       other CPUs keep their old large-page translations of the split range
  *   noflush-teardown    TEST-ONLY: arch_remove_memory() skips its flush_tlb_all() calls
+ *   bug                 TEST-ONLY: the workload task hits BUG() before doing anything (checks the
+ *                       BUG report path of the guest and of the host trap)
  *   noreader            no reads from the other CPUs
  *   migrate=CPU[:SKIP]  move ndctl to CPU at the (SKIP+1)-th preemption point after the first
  *                       hot-add starts (the spin_unlock()s of the mapping code are such points)
@@ -92,7 +94,7 @@ static struct {
 
 static const char *const known_params[] = {
 	"loglevel", "printk.time", "noinvpcid", "nogbpages", "lapic_period", "pmem", "hotplug",
-	"repeat", "ptdump", "remap", "change", "change-noflush", "noflush-teardown", "noreader", "migrate",
+	"repeat", "ptdump", "remap", "change", "change-noflush", "noflush-teardown", "noreader", "migrate", "bug",
 };
 
 static int add_namespace(u64 start, u64 size)
@@ -394,6 +396,8 @@ static noinline int tlbemu_workload(void *arg)
 		current->comm, current->pid, smp_processor_id(), preempt_count(),
 		irqs_disabled() ? "off" : "on");
 
+	if (cmdline_has_flag("bug"))
+		BUG();
 	if (!nr_namespaces)
 		pr_info("tlbemu: no persistent memory: nothing to hot-add\n");
 

@@ -115,6 +115,16 @@ describe('the reports themselves', () => {
     expect(b.stdout).toBe(a.stdout);
   }, 240_000);
 
+  it('a BUG stops the run with a kernel-format report and the crash status', () => {
+    const r = boot(['v2', '--cmdline', 'bug']);
+    expect(r.status).toBe(6);
+    expect(r.report.warnings).toHaveLength(1);
+    expect(r.report.warnings[0].kind).toBe('BUG');
+    expect(r.report.exit.reason).toBe('stopped');
+    expect(r.stdout).toMatch(/------------\[ cut here \]------------\nkernel BUG at tlbemu\/workload\.c:\d+!\ninvalid opcode: 0000 \[#1\] SMP\n/);
+    expect(r.stdout).toMatch(/\nRIP: 0010:tlbemu_workload\+0x[0-9a-f]+\/0x[0-9a-f]+\n/);
+  }, 240_000);
+
   it('lists the scenarios and rejects unknown ones with a usage error', () => {
     const l = runCli(['scenarios']);
     expect(l.status).toBe(0);

@@ -271,3 +271,21 @@ describe('TLB', () => {
     expect(u.run(3).exception).toEqual({ vector: 14, errorCode: 0 });
   });
 });
+
+describe('SMAP', () => {
+  it('syncSmap makes an API-written CR4.SMAP effective (supervisor read of a user page faults unless AC)', () => {
+    const u = pagedEngine();
+    // page 0x60000 user-accessible (all levels U/S=1)
+    q(u, 0x10000, 0x11007n); q(u, 0x11000, 0x12007n); q(u, 0x12000, 0x13007n);
+    q(u, 0x13000 + 8 * 0x60, 0x60007n);
+    u.setReg(X86_REG.CR4, 0x200020n);
+    load(u, 0x1000, 'mov rax, [0x60000]\nhlt');
+    expect(u.run(1).exception).toBeNull(); // hflags still say no SMAP
+    u.syncSmap();
+    u.flushTlb();
+    expect(u.run(1, 0n, 0x1000n).exception).toEqual({ vector: 14, errorCode: 1 });
+    u.setReg(X86_REG.EFLAGS, 0x40002n); // AC
+    u.flushTlb();
+    expect(u.run(1, 0n, 0x1000n).exception).toBeNull();
+  });
+});
