@@ -4,5 +4,6 @@ import { runCommand } from './run.js';
 import { bootCommand } from './boot.js';
 import { scenariosCommand } from './scenarios.js';
 import { demoCommand } from './demo.js';
+import { ptdiffCommand } from './ptdiff.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand, ptdiffCommand];

@@ -11,8 +11,6 @@
 // entries; note that INVLPG drops every paging-structure-cache entry of the current PCID, whatever the
 // address (4.10.4.1), which is why a single INVLPG after a table free is enough on the local CPU.
 
-import type { Frame } from '../memory/physical.js';
-
 /** Index of the four caches: level 2 (PDE) .. 5 (PML5E), stored at [level - 2]. */
 export const PSC_PDE = 2, PSC_PDPTE = 3, PSC_PML4E = 4, PSC_PML5E = 5;
 export const PSC_LEVEL_NAMES = ['pde', 'pdpte', 'pml4e', 'pml5e'];
@@ -36,8 +34,8 @@ export class PscEntry {
   ) {}
   /** False once dropped (reports only; lookups never see dropped entries). */
   alive = true;
-  /** Host frame of `table`, found on first use (frames are never freed, so it stays right). */
-  frame: Frame | null = null;
+  /** Words of the host frame of `table`, found on first use (frames are never freed: it stays right). */
+  words: Int32Array | null = null;
 }
 
 export interface PscDrop {

@@ -2,7 +2,7 @@
 // SDM vol. 3A 4.5 (structure), 4.6 (access rights), 4.7 (#PF error code), 4.8 (accessed/dirty flags),
 // 4.10.3 (paging-structure caches: a walk may start below the root).
 // The walker allocates nothing per walk: results go into a reused WalkResult.
-import { Frame, PhysicalMemory } from '../memory/physical.js';
+import { PhysicalMemory } from '../memory/physical.js';
 import { PagingMode } from './paging-mode.js';
 import { PagingStructureCache, PscEntry } from './psc.js';
 import {
@@ -13,6 +13,8 @@ import {
 const TWO32 = 4294967296;
 const TWO20 = 1048576;
 const FRAME_CACHE = 64;
+// Paging entries are read as host Int32Array words; guest memory is little-endian.
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('tlbemu needs a little-endian host');
 
 // Entry bits in the low word.
 export const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_PWT = 8, PTE_PCD = 16, PTE_A = 32, PTE_D = 64,
@@ -93,19 +95,23 @@ export function errorBits(mode: PagingMode, access: number): number {
 }
 
 export class PageWalker {
-  // A small direct-mapped cache of the host frames holding page tables (PhysicalMemory remembers only
+  // A small direct-mapped cache of the page-table frames as 32-bit words (PhysicalMemory remembers only
   // the last frame, and a walk touches one per level). Frames are never freed, so entries stay right.
   private readonly fcPfn = new Float64Array(FRAME_CACHE).fill(-1);
-  private readonly fcFrame: (Frame | null)[] = new Array<Frame | null>(FRAME_CACHE).fill(null);
+  private readonly fcWords: (Int32Array | null)[] = new Array<Int32Array | null>(FRAME_CACHE).fill(null);
 
   constructor(readonly mem: PhysicalMemory, readonly mode: PagingMode, readonly psc: PagingStructureCache) {}
 
-  private tableFrame(pfn: number): Frame | null {
+  /** The words of page-table frame `pfn`, or null when it was never written (reads as 0 or all-ones). */
+  private tableWords(pfn: number): Int32Array | null {
     const k = pfn & (FRAME_CACHE - 1);
-    if (this.fcPfn[k] === pfn) return this.fcFrame[k];
+    if (this.fcPfn[k] === pfn) return this.fcWords[k];
     const f = this.mem.peekFrame(pfn);
-    if (f !== null) { this.fcPfn[k] = pfn; this.fcFrame[k] = f; }
-    return f;
+    if (f === null) return null;
+    const w = new Int32Array(f.bytes.buffer, f.bytes.byteOffset, 1024);
+    this.fcPfn[k] = pfn;
+    this.fcWords[k] = w;
+    return w;
   }
 
   /**
@@ -131,8 +137,8 @@ export class PageWalker {
     let table = mode.rootTable;
     let perm = PERM_W | PERM_U | PERM_X;
     let level = levels;
-    // the host frame of `table` when already known (a paging-structure-cache entry remembers it)
-    let known: Frame | null = null;
+    // the words of `table` when already known (a paging-structure-cache entry remembers them)
+    let known: Int32Array | null = null;
     let hit: PscEntry | null = null;
     r.fault = 0;
     r.errorCode = 0;
@@ -144,7 +150,7 @@ export class PageWalker {
         if (hit !== null) {
           table = hit.table;
           perm = hit.perm;
-          known = hit.frame;
+          known = hit.words;
           for (let k = levels; k >= l; k--) r.entryPaddr[levels - k] = -1;
           level = l - 1;
           r.pscLevel = l;
@@ -160,19 +166,17 @@ export class PageWalker {
       const ea = table + index * 8;
       r.entryPaddr[levels - level] = ea;
       r.depth = level;
-      // entries are 8-byte aligned: both words are in one frame
-      const pfn = Math.floor(ea / 4096);
-      let f = known;
-      if (f === null) {
-        f = this.tableFrame(pfn);
-        if (hit !== null && level === hit.level - 1) hit.frame = f;
+      const pfn = table / 4096; // tables are 4 KiB aligned
+      let w = known;
+      if (w === null) {
+        w = this.tableWords(pfn);
+        if (hit !== null && level === hit.level - 1) hit.words = w;
       }
       known = null;
       let eLo: number, eHi: number;
-      if (f !== null) {
-        const off = ea - pfn * 4096;
-        eLo = f.view.getInt32(off, true);
-        eHi = f.view.getInt32(off + 4, true);
+      if (w !== null) {
+        eLo = w[index * 2]; // little-endian words (checked at load)
+        eHi = w[index * 2 + 1];
       } else {
         eLo = eHi = mem.isBacked(pfn) ? 0 : -1; // untouched RAM reads 0, unbacked all-ones
       }

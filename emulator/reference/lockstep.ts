@@ -637,6 +637,16 @@ export class LockstepSession {
           return { divergence: null, stop: stopAfter() };
         }
       }
+      // QEMU translates ahead: for an instruction that ends exactly at a page boundary it walks the
+      // next page and, if that faults, reports the #PF before executing the instruction at all
+      if (n === 1 && uState.rip === lastRip && ucExc.vector === 14 && (ucExc.errorCode & 0x10) !== 0 &&
+        ucCr2 === ours.rip && (ours.rip & 0xfffn) === 0n && last !== null && lastRip + BigInt(last.len) === ours.rip) {
+        this.mask('Unicorn deviation: a fetch fault on the next page is raised before an instruction ending at the page boundary executes', lastRip);
+        this.syncRegisters();
+        this.uc.setReg(X86_REG.CR2, ours.cr2);
+        this.earlyFetch = { rip: ours.rip, exc: ucExc, cr2: ucCr2 };
+        return { divergence: null, stop: stopAfter() };
+      }
       if (this.explainByMissingFeature(lastRip, null, ucExc, ucCr2)) return { divergence: null, stop: stopAfter() };
       if (ucExc.vector === 14 && this.explainByOurTlb(ucCr2)) return { divergence: null, stop: stopAfter() };
       return { divergence: mk('exception', diffStates(ours, uState), 'Unicorn raised an exception, tlbemu did not'), stop: 'divergence' };

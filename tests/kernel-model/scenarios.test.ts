@@ -115,6 +115,16 @@ describe('the reports themselves', () => {
     expect(b.stdout).toBe(a.stdout);
   }, 240_000);
 
+  it('ptdiff shows a structural diff: none between 4.19 and v2, the split range after a change', () => {
+    const same = runCli(['ptdiff', 'hotplug-4.19', 'hotplug-v2'], { timeoutMs: 240_000 });
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/^identical kernel page tables/);
+    const diff = runCli(['ptdiff', 'hotplug-v2', 'change-noflush', '--cpus', '2'], { timeoutMs: 240_000 });
+    expect(diff.status).toBe(1);
+    expect(diff.stdout).toContain('-0xffff888200000000-0xffff888300000000           4G     RW         PSE     GLB NX pud');
+    expect(diff.stdout).toMatch(/^\+0xffff888200200000-0xffff888200400000 +2M +RW +GLB NX pte$/m);
+  }, 240_000);
+
   it('a BUG stops the run with a kernel-format report and the crash status', () => {
     const r = boot(['v2', '--cmdline', 'bug']);
     expect(r.status).toBe(6);
