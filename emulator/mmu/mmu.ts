@@ -506,7 +506,10 @@ export class Mmu {
     const displaced = this.store.insert(slot);
     c.fills++;
     if (displaced >= 0) {
-      if (slab.vpn(displaced) !== slab.vpn(slot) || slab.level(displaced) !== level) c.evictions++;
+      // same page and tag: a replacement (a re-walk); anything else was evicted from a full set
+      const same = slab.vpn(displaced) === slab.vpn(slot) && slab.level(displaced) === level &&
+        slab.isGlobal(displaced) === r.global && (r.global || slab.pcid(displaced) === pcid);
+      if (!same) c.evictions++;
       this.dropFromFrontEnd(displaced);
       slab.release(displaced);
     }

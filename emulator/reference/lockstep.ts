@@ -191,6 +191,15 @@ export function unicornDeviations(i: Insn): Undefined | null {
   return null;
 }
 
+/** Unicorn 2.0.1 deviations in the state it reports at a fault raised by `i` (SDM: unchanged). */
+export function unicornFaultDeviations(i: Insn): Undefined | null {
+  const op = i.op, reg = i.reg & 7;
+  if ((op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1 || op === 0xd2 || op === 0xd3) && i.isMem && (reg === 2 || reg === 3)) {
+    return { flags: CF | OF, regs: [], reason: 'Unicorn deviation: RCL/RCR whose memory write faults has already changed CF/OF' };
+  }
+  return null;
+}
+
 /** Everything the two engines may legitimately disagree on after `i`. */
 export function knownDifferences(i: Insn, pre: bigint[], post: { rflags: bigint }): Undefined[] {
   const out: Undefined[] = [];
@@ -615,7 +624,15 @@ export class LockstepSession {
       if (fault.vector === 14 && ucExc.vector === 14 && u64(cpu.cr2Lo, cpu.cr2Hi) !== ucCr2) {
         diffs.push({ field: 'cr2', ours: u64(cpu.cr2Lo, cpu.cr2Hi), unicorn: ucCr2 });
       }
-      diffs.push(...diffStates({ ...fault.state, cr2: uState.cr2 }, uState));
+      const dev = last === null ? null : unicornFaultDeviations(last);
+      const stateDiffs = diffStates({ ...fault.state, cr2: uState.cr2 }, uState);
+      if (dev !== null && stateDiffs.length > 0) {
+        const masked = diffStates({ ...fault.state, cr2: uState.cr2 }, uState, dev.flags, dev.regs);
+        if (masked.length < stateDiffs.length) this.mask(dev.reason, lastRip);
+        diffs.push(...masked);
+      } else {
+        diffs.push(...stateDiffs);
+      }
       if (diffs.length > 0) {
         if (this.explainByMissingFeature(lastRip, fault, ucExc, ucCr2, uState.rip)) return { divergence: null, stop: stopAfter() };
         return { divergence: mk('exception', diffs, 'the exception or the state at the fault differs', fault.state), stop: 'divergence' };
@@ -771,8 +788,8 @@ export class LockstepSession {
   }
 
   /**
-   * Unicorn 2.0.1's fixed CPUID lacks features tlbemu has: 1 GiB pages, MAXPHYADDR above 40,
-   * INVPCID, PCID. A fault that only those explain is masked and Unicorn re-seeded.
+   * Unicorn 2.0.1's fixed CPUID lacks features tlbemu has: MAXPHYADDR above 40, INVPCID, POPCNT,
+   * MOVBE. A fault that only those explain is masked and Unicorn re-seeded.
    */
   private explainByMissingFeature(rip: bigint, fault: OurFault | null, exc: UcException, cr2: bigint, uRip = 0n): boolean {
     const cpu = this.cpu;
@@ -794,11 +811,10 @@ export class LockstepSession {
       this.resyncAll();
       return true;
     }
-    if (exc.vector === 14 && (exc.errorCode & 8) !== 0 && (fault === null || fault.vector !== 14)) {
-      const w = new WalkResult();
-      const r = cpu.mmu.debugTranslate(Number(cr2 & 0xffffffffn) | 0, Number(cr2 >> 32n) | 0, w);
-      if (r >= 0 && ((w.leafLevel === 2 && cpu.cpuid.gbPages) || cpu.cpuid.maxPhysAddr > 40)) {
-        this.mask('reserved-bit #PF in Unicorn only: its CPUID has no 1 GiB pages and MAXPHYADDR 40', rip);
+    if (exc.vector === 14 && (exc.errorCode & 8) !== 0 && (fault === null || fault.vector !== 14) && cpu.cpuid.maxPhysAddr > 40) {
+      const r = cpu.mmu.debugTranslate(Number(cr2 & 0xffffffffn) | 0, Number(cr2 >> 32n) | 0);
+      if (r >= 0) {
+        this.mask('reserved-bit #PF in Unicorn only: its MAXPHYADDR is 40 (tlbemu\'s is larger)', rip);
         this.resyncAll();
         return true;
       }

@@ -289,3 +289,101 @@ describe('SMAP', () => {
     expect(u.run(1, 0n, 0x1000n).exception).toBeNull();
   });
 });
+
+// Each mask named "Unicorn deviation" in lockstep.ts rests on one of these: Unicorn's result is shown
+// to differ from the hand-computed SDM result. If a Unicorn upgrade fixes one, its test fails and the
+// mask must go.
+describe('Unicorn 2.0.1 deviations from the SDM (the reasons behind lockstep masks)', () => {
+  const flags = (u: Unicorn) => u.reg(X86_REG.EFLAGS);
+
+  it('LOCK NEG sets SF, ZF, PF from the old value', () => {
+    const u = pagedEngine();
+    q(u, 0x5000, 0x7f6187b1n);
+    load(u, 0x1000, 'mov rbx, 0x5000\nlock neg dword ptr [rbx]\nhlt');
+    expect(u.run(2).err).toBe(UC_ERR_OK);
+    expect(new DataView(u.memRead(0x5000, 4).buffer).getUint32(0, true)).toBe(0x809e784f); // the result is right
+    expect(flags(u) & 0x80n).toBe(0n); // SF: the SDM says 1 (result negative); Unicorn has the old value's 0
+    load(u, 0x1100, 'mov dword ptr [rbx], 0x7f6187b1\nneg dword ptr [rbx]\nhlt');
+    expect(u.run(3).err).toBe(UC_ERR_OK);
+    expect(flags(u) & 0x80n).toBe(0x80n); // without LOCK it is right
+  });
+
+  it('SHLD with a memory destination computes CF wrongly', () => {
+    const u = pagedEngine();
+    // dest 0x0001000000000000 << 16: the last bit shifted out is bit 48 = 1, so CF = 1
+    // (one instruction per emu_start, as the lockstep runs it)
+    load(u, 0x1000, 'mov rbx, 0x5000\nmov rax, 0x0001000000000000\nmov [rbx], rax\nxor edx, edx\nshld qword ptr [rbx], rdx, 16\nhlt');
+    for (let k = 0; k < 5; k++) expect(u.run(1).err).toBe(UC_ERR_OK);
+    expect(flags(u) & 1n).toBe(0n);
+    load(u, 0x1100, 'mov rax, 0x0001000000000000\nxor edx, edx\nshld rax, rdx, 16\nhlt');
+    for (let k = 0; k < 3; k++) expect(u.run(1).err).toBe(UC_ERR_OK);
+    expect(flags(u) & 1n).toBe(1n); // the register form is right
+  });
+
+  it('RCL whose memory write faults has already changed CF', () => {
+    const u = pagedEngine();
+    q(u, 0x13000 + 8 * 0x51, 0x51001n); // read-only
+    q(u, 0x51000, 0x80n);
+    load(u, 0x1000, 'mov rbx, 0x51000\nxor eax, eax\nrcl byte ptr [rbx], 1\nhlt');
+    u.run(1); u.run(1);
+    const r = u.run(1);
+    expect(r.exception).toEqual({ vector: 14, errorCode: 3 });
+    expect(flags(u) & 1n).toBe(1n); // the SDM: the state before the instruction, CF = 0
+  });
+
+  it('a RET to a non-canonical address faults at the target, not on the RET', () => {
+    const u = pagedEngine();
+    u.map(0x8000_0000_0000_0000n, 4096); // lets QEMU's canonical check through (see above)
+    load(u, 0x1000, 'mov rax, 0x8000000000000000\npush rax\nret');
+    const r = u.run(3);
+    expect(r.exception).toEqual({ vector: 13, errorCode: 0 });
+    expect(u.reg(X86_REG.RIP)).toBe(0x8000_0000_0000_0000n); // the SDM: RIP on the RET, RSP not popped
+    expect(u.reg(X86_REG.RSP)).toBe(0x80000n);
+  });
+
+  it('a store into the page being executed restarts the instruction', () => {
+    const u = pagedEngine();
+    load(u, 0x1000, 'mov rax, 0x1008\nmov byte ptr [rax], 0x90\nnop\nhlt');
+    expect(u.run(1).err).toBe(UC_ERR_OK);
+    const r = u.run(1);
+    expect(r.exception).toBeNull();
+    expect(u.reg(X86_REG.RIP)).toBe(0x1007n); // the store is done but RIP has not moved
+  });
+
+  it('a fetch fault on the next page comes before an instruction ending at the page boundary executes', () => {
+    const u = pagedEngine();
+    q(u, 0x13000 + 8 * 0x51, 0n); // 0x51000 not present
+    u.memWrite(0x50ffb, new Uint8Array([0xb8, 1, 2, 3, 4])); // mov eax, 0x04030201 ends at 0x51000
+    u.flushCode();
+    u.setReg(X86_REG.RAX, 0n);
+    const r = u.run(1, 0n, 0x50ffbn);
+    expect(r.exception).toEqual({ vector: 14, errorCode: 0 }); // (I/D only with NXE or SMEP)
+    expect(u.reg(X86_REG.CR2)).toBe(0x51000n);
+    expect(u.reg(X86_REG.RAX)).toBe(0n); // the SDM: the MOV executes, the next fetch faults
+    expect(u.reg(X86_REG.RIP)).toBe(0x50ffbn);
+  });
+
+  it('maps 1 GiB pages although its CPUID has no Page1GB', () => {
+    const u = pagedEngine();
+    u.map(0x4000_0000n, 0x1000);
+    q(u, 0x11008, 0x40000083n); // PDPT[1]: a 1 GiB page at 1 GiB
+    load(u, 0x1000, 'mov rax, [0x40000000]\nhlt');
+    expect(u.run(1).exception).toBeNull();
+  });
+
+  it('sets A in a 1 GiB-page PDPTE with reserved address bits before raising the #PF', () => {
+    const u = pagedEngine();
+    u.map(0x4000_0000n, 0x1000);
+    q(u, 0x11008, 0x40002083n); // PDPT[1]: PS=1, bit 13 (reserved in a 1 GiB leaf) set, A=0
+    load(u, 0x1000, 'mov rax, [0x40000000]\nhlt');
+    const r = u.run(1);
+    expect(r.exception).toEqual({ vector: 14, errorCode: 9 });
+    expect(new DataView(u.memRead(0x11008, 8).buffer).getBigUint64(0, true) & 0x20n).toBe(0x20n);
+  });
+
+  it('POPCNT is #UD (not in its CPUID)', () => {
+    const u = pagedEngine();
+    load(u, 0x1000, 'popcnt eax, ecx\nhlt');
+    expect(u.run(1).exception).toEqual({ vector: 6, errorCode: 0 });
+  });
+});

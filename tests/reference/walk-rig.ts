@@ -60,7 +60,7 @@ function entry(b: EntryBits, addr: number, leaf: boolean, level: 'pml4' | 'pdpt'
   if (b.rsvd > 0) {
     const k = b.rsvd - 1;
     // physical-address bits at or above MAXPHYADDR (40); for a 2 MiB leaf also bits 20:13
-    const bit = leaf && level === 'pd' && k >= 12 ? 13 + (k % 8) : 40 + (k % 12);
+    const bit = leaf && level === 'pd' && k >= 12 ? 13 + (k % 8) : leaf && level === 'pdpt' && k >= 12 ? 13 + (k % 17) : 40 + (k % 12);
     e |= 1n << BigInt(bit);
   }
   return e;
@@ -91,8 +91,9 @@ export class WalkRig {
     q(PD0 + 8, 0x200000n | P | RW | US | PS | A | D);
     writeGdt(mem, 0x1000);
     const cpu = new Cpu(0, mem);
-    // Unicorn 2.0.1's CPUID: no 1 GiB pages, MAXPHYADDR 40 (the reserved bits must agree)
-    cpu.cpuid = { ...cpu.cpuid, gbPages: false, maxPhysAddr: 40 };
+    // Unicorn 2.0.1's MAXPHYADDR is 40 (the reserved bits must agree); it maps 1 GiB pages whatever
+    // its CPUID says, as tlbemu does with gbPages
+    cpu.cpuid = { ...cpu.cpuid, gbPages: true, maxPhysAddr: 40 };
     cpu.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
     cpu.cr4 = CR4_PAE;
     cpu.efer = EFER_LME | EFER_LMA;
@@ -139,7 +140,8 @@ export class WalkRig {
     const ptIndex = Math.floor((c.offset % (2 << 20)) / 4096);
     // tables for the accessed page and the next one (an access may cross)
     this.q(PML4 + 8, entry(c.pml4e, PDPT_R, false, 'pml4'));
-    this.q(PDPT_R, entry(c.pdpte, PD_R, c.pdpte.ps, 'pdpt'));
+    // a PDPTE with PS maps the 1 GiB page at HI (identity); with a reserved bit 29:13 set now and then
+    this.q(PDPT_R, entry(c.pdpte, c.pdpte.ps ? HI : PD_R, c.pdpte.ps, 'pdpt'));
     for (let k = 0; k < 2; k++) {
       const pd = (pdIndex + k) % 2;
       const bits = c.pde[k];
@@ -201,9 +203,9 @@ export class WalkRig {
 
   /**
    * Accessed and dirty bits written back (and the data): the pages must match byte for byte, except
-   * for two measured Unicorn deviations, each counted as a mask: QEMU sets A in a PDPTE with PS=1
-   * before finding PS reserved (no 1 GiB pages), and it walks the page after an instruction that ends
-   * at a page boundary (translating ahead), setting A bits there.
+   * for two measured Unicorn deviations, each counted as a mask: QEMU sets A in a 1 GiB-page PDPTE
+   * before finding its reserved bits, and it walks the page after an instruction that ends at a page
+   * boundary (translating ahead), setting A bits there.
    */
   private compareTables(pages: number[], c: WalkCase, lin: number): Divergence | null {
     const aheadPage = c.kind === 'fetch' && (lin + 5) % 4096 === 0 ? lin + 5 : -1;
@@ -219,8 +221,8 @@ export class WalkRig {
         if (same) continue;
         const onlyA = ours[at] ^ theirs[at];
         const aOnly = onlyA === 0x20 && (theirs[at] & 0x20) !== 0 && ours.subarray(at + 1, at + 8).every((b, k) => b === theirs[at + 1 + k]);
-        if (aOnly && p + at === PDPT_R && c.pdpte.ps) {
-          this.session.mask('Unicorn deviation: A set in a PDPTE whose PS bit is reserved (no 1 GiB pages) before the #PF', 0n);
+        if (aOnly && p + at === PDPT_R && c.pdpte.ps && c.pdpte.rsvd > 0) {
+          this.session.mask('Unicorn deviation: A set in a 1 GiB-page PDPTE with reserved bits before the #PF', 0n);
           this.uc.view(p + at, 8)!.set(ours.subarray(at, at + 8));
           continue;
         }

@@ -8,7 +8,7 @@ const entryArb = (pPresent: number, pPs: number): fc.Arbitrary<EntryBits> => fc.
   xd: bit(0.2), ps: bit(pPs), rsvd: fc.oneof({ weight: 19, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) }),
 });
 const caseArb = fc.record({
-  pml4e: entryArb(0.95, 0), pdpte: entryArb(0.95, 0.03), pde: fc.tuple(entryArb(0.93, 0.35), entryArb(0.93, 0.35)), pte: fc.tuple(entryArb(0.9, 0), entryArb(0.9, 0)),
+  pml4e: entryArb(0.95, 0), pdpte: entryArb(0.95, 0.1), pde: fc.tuple(entryArb(0.93, 0.35), entryArb(0.93, 0.35)), pte: fc.tuple(entryArb(0.9, 0), entryArb(0.9, 0)),
   offset: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: HI_SIZE - 16 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: HI_SIZE / 4096 - 2 }).chain((pg) => fc.integer({ min: 4088, max: 4095 }).map((o) => pg * 4096 + o)) }),
   kind: fc.constantFrom('read', 'write', 'rmw', 'fetch'), size: fc.constantFrom(1, 2, 4, 8), cpl: fc.constantFrom(0, 0, 3),
   wp: fc.boolean(), nxe: fc.boolean(), smep: fc.boolean(), smap: fc.boolean(), pge: fc.boolean(), ac: fc.boolean(), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),

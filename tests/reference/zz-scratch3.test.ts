@@ -1,15 +1,15 @@
 import { it, expect } from 'vitest';
-import { WalkRig, WalkCase, EntryBits } from './walk-rig.js';
+import { assembleBatch } from './asm-batch.js';
+import { InsnRig } from './insn-rig.js';
 import { disassembler } from '../../emulator/reference/capstone.js';
-it('cross fetch', async () => {
-  const rig = new WalkRig(await disassembler());
-  const on: EntryBits = { p: true, rw: true, us: false, pwt: false, pcd: false, a: true, d: false, g: false, xd: false, ps: false, rsvd: 0 };
-  const mk = (p2: boolean, seq: string): WalkCase => ({ pml4e: on, pdpte: on, pde: [on, on], pte: [on, { ...on, p: p2 }], offset: 4153339, kind: 'fetch', size: 2, cpl: 0, wp: true, nxe: true, smep: true, smap: true, pge: false, ac: false, value: 0n });
-  for (const seq of [[false], [true, false], [false, false]]) {
-    const r0 = new WalkRig(await disassembler());
-    const out = seq.map((p2) => { const r = r0.run(mk(p2, '')); return `p2=${p2}: ours vector ${r.vector} ${r.divergence ? 'DIVERGE: ' + r.divergence.note : 'agree'}`; });
-    console.log(JSON.stringify(seq), out.join(' | '));
-    r0.close();
+it('ro flags', async () => {
+  const rig = new InsnRig(await disassembler());
+  const srcs = ['add dword ptr [r14], 1', 'adc dword ptr [r14], ecx', 'or byte ptr [r14], cl', 'lock xor qword ptr [r14], rcx', 'neg dword ptr [r14]', 'not dword ptr [r14]', 'inc dword ptr [r14]', 'dec byte ptr [r14]',
+    'shl dword ptr [r14], 1', 'rol dword ptr [r14], cl', 'shld dword ptr [r14], ecx, 3', 'bts dword ptr [r14], 3', 'xadd dword ptr [r14], ecx', 'cmpxchg dword ptr [r14], ecx', 'sub dword ptr [r14], ecx', 'and word ptr [r14], 5', 'setz byte ptr [r14]', 'mov dword ptr [r14], ecx', 'xchg dword ptr [r14], ecx', 'sbb qword ptr [r14], rcx', 'rcl byte ptr [r14], 1', 'sar word ptr [r14], 3'];
+  const b = assembleBatch(srcs.map((s) => `xor eax, eax\n${s}`));
+  for (const [k, s] of srcs.entries()) {
+    const r = rig.run({ code: b[k], free: [0n, 7n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n], rbxOff: 0, rsi: 0, r12NonCanonical: false, r12Off: 0, r14Off: 0x10, flags: 0, dataSeed: 1 });
+    console.log(s.padEnd(32), r.divergence ? r.divergence.fields.map((f) => `${f.field}: ours ${f.ours.toString(16)} uc ${f.unicorn.toString(16)}`).join('; ') : 'agree');
   }
   rig.close();
   expect(1).toBe(1);
