@@ -1,6 +1,8 @@
 // Builds the bare-metal test images in this folder with GNU as + ld, into a cache directory keyed by
-// a hash of the sources (the image, every .inc file, the linker script and the tool flags); the cache
-// is $TLBEMU_IMAGE_CACHE, else tlbemu-test-images in the temp directory.
+// a hash of the sources (the image, every .inc file, the linker script, the PVH entry and the tool
+// flags); the cache is $TLBEMU_IMAGE_CACHE, else tlbemu-test-images in the temp directory. Every image
+// links in boot/pvh/pvh-entry.S, so that qemu-system-x86_64 -kernel boots the same file (tlbemu ignores
+// its note and starts at _start).
 //   node tests/images/build.mjs NAME      prints the path of NAME.elf (building it if needed)
 // An image NAME.s picks its linker script with a first-line comment `# ld: high.ld` (default low.ld).
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const IMAGES_DIR = dirname(fileURLToPath(import.meta.url));
+const PVH_ENTRY = join(IMAGES_DIR, '..', '..', 'boot', 'pvh', 'pvh-entry.S');
 const CACHE_DIR = process.env.TLBEMU_IMAGE_CACHE || join(tmpdir(), 'tlbemu-test-images');
 
 const AS_ARGS = ['--64'];
@@ -39,8 +42,10 @@ export function buildImage(name) {
   const m = /^#\s*ld:\s*(\S+)/.exec(text);
   const script = join(IMAGES_DIR, m ? m[1] : 'low.ld');
   if (!existsSync(script)) throw new Error(`test image ${name}: linker script ${script} not found`);
+  if (!existsSync(PVH_ENTRY)) throw new Error(`test image ${name}: PVH entry ${PVH_ENTRY} not found`);
   const h = createHash('sha256');
-  h.update(text).update(readFileSync(script)).update(AS_ARGS.join(' ')).update(LD_ARGS.join(' '));
+  h.update(text).update(readFileSync(script)).update(readFileSync(PVH_ENTRY));
+  h.update(AS_ARGS.join(' ')).update(LD_ARGS.join(' '));
   for (const f of readdirSync(IMAGES_DIR).filter((x) => x.endsWith('.inc')).sort()) {
     h.update(f).update(readFileSync(join(IMAGES_DIR, f)));
   }
@@ -52,7 +57,8 @@ export function buildImage(name) {
   // build under a unique name, then rename: parallel test workers may build the same image at once
   const tmp = join(dir, `${name}.${process.pid}.${Date.now()}`);
   tool('as', [...AS_ARGS, '-I', IMAGES_DIR, '-o', `${tmp}.o`, src], name);
-  tool('ld', [...LD_ARGS, '-T', script, '-o', `${tmp}.elf`, `${tmp}.o`], name);
+  tool('as', [...AS_ARGS, '-o', `${tmp}.pvh.o`, PVH_ENTRY], name);
+  tool('ld', [...LD_ARGS, '-T', script, '-o', `${tmp}.elf`, `${tmp}.o`, `${tmp}.pvh.o`], name);
   renameSync(`${tmp}.elf`, elf);
   writeFileSync(join(dir, 'SOURCE'), `${src}\n`);
   return elf;

@@ -19,7 +19,7 @@ const FRESH_SEED = Number(process.env.TLBEMU_FUZZ_SEED ?? (Date.now() % 0x7fffff
 /** The masks a page-walk case may use: anything else (a stale TLB, a missing feature) is a failure. */
 const ALLOWED_MASKS = new Set([
   'exception delivery: Unicorn does not deliver through the IDT (vector, error code, CR2 and state compared)',
-  'Unicorn deviation: A set in a 1 GiB-page PDPTE with reserved bits before the #PF',
+  'Unicorn deviation: A set in a 1 GiB-page PDPTE although the access faults',
   'Unicorn deviation: A bits set by the walk of the page after an instruction ending at the page boundary',
   'Unicorn deviation: a fetch fault on the next page is raised before an instruction ending at the page boundary executes',
 ]);

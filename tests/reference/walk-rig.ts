@@ -204,8 +204,8 @@ export class WalkRig {
   /**
    * Accessed and dirty bits written back (and the data): the pages must match byte for byte, except
    * for two measured Unicorn deviations, each counted as a mask: QEMU sets A in a 1 GiB-page PDPTE
-   * before finding its reserved bits, and it walks the page after an instruction that ends at a page
-   * boundary (translating ahead), setting A bits there.
+   * before it checks the reserved bits and the rights (so also when the access faults), and it walks
+   * the page after an instruction that ends at a page boundary (translating ahead), setting A bits.
    */
   private compareTables(pages: number[], c: WalkCase, lin: number): Divergence | null {
     const aheadPage = c.kind === 'fetch' && (lin + 5) % 4096 === 0 ? lin + 5 : -1;
@@ -221,8 +221,8 @@ export class WalkRig {
         if (same) continue;
         const onlyA = ours[at] ^ theirs[at];
         const aOnly = onlyA === 0x20 && (theirs[at] & 0x20) !== 0 && ours.subarray(at + 1, at + 8).every((b, k) => b === theirs[at + 1 + k]);
-        if (aOnly && p + at === PDPT_R && c.pdpte.ps && c.pdpte.rsvd > 0) {
-          this.session.mask('Unicorn deviation: A set in a 1 GiB-page PDPTE with reserved bits before the #PF', 0n);
+        if (aOnly && p + at === PDPT_R && c.pdpte.ps && this.cpu.tripleFaultReport !== null) {
+          this.session.mask('Unicorn deviation: A set in a 1 GiB-page PDPTE although the access faults', 0n);
           this.uc.view(p + at, 8)!.set(ours.subarray(at, at + 8));
           continue;
         }
