@@ -229,7 +229,7 @@ export class Cpu extends CpuState {
     this.applyCpuid(); // in case a field of cpuid was changed in place
     // once per slice, ask the controller (its timers fire on this poll); between polls the
     // controller raises irqPending when an IPI or an EOI/TPR change makes a vector deliverable
-    if ((this.flags & IF) !== 0) this.irqPending = true;
+    this.irqPending = true;
     while (executed < budget) {
       if (this.stopped) return RUN_STOPPED;
       if (this.irqPending && (this.flags & IF) !== 0 && !this.interruptShadow) {

@@ -364,7 +364,8 @@ describe('interrupt shadows and HLT wake-up', () => {
     const src2 = 'sti\nnop\nmov eax, 0x18\nmov ss, eax\nm1: mov edx, 3\nm2: nop\nhlt';
     loadCode(n, src2);
     // the interrupt becomes pending while MOV SS executes (STI's shadow is long over)
-    n.cpu.tracer = (_c, i) => { if (i.op === 0x8e) q2.push(0x40); };
+    // (a controller raises the CPU's interrupt line when a vector becomes pending: see CpuBus)
+    n.cpu.tracer = (_c, i) => { if (i.op === 0x8e) { q2.push(0x40); n.cpu.irqPending = true; } };
     runToHalt(n);
     expect(reg(n, 14)).toBe(labelAddr(src2, 'm2'));
   });
