@@ -49,9 +49,12 @@ export interface CpuCounters {
     faults: number;
     fills: number;
     evictions: number;
+    rewalks: number;
+    /** Walks that started from a paging-structure-cache entry, by level (PDE, PDPTE, PML4E, PML5E). */
+    pscHits: number[];
     tlbEntries: number;
     /** Per flush kind (mov-cr3, invlpg, ...): operations, entries dropped, global entries dropped. */
-    flushes: Record<string, { count: number; dropped: number; droppedGlobal: number }>;
+    flushes: Record<string, { count: number; dropped: number; droppedGlobal: number; pscDropped: number }>;
   };
 }
 
@@ -157,7 +160,7 @@ export class Machine implements CpuBus {
     const c = cpu.mmu.counters;
     const flushes: CpuCounters['mmu']['flushes'] = {};
     FLUSH_KIND_NAMES.forEach((name, k) => {
-      flushes[name] = { count: c.flushes[k], dropped: c.dropped[k], droppedGlobal: c.droppedGlobal[k] };
+      flushes[name] = { count: c.flushes[k], dropped: c.dropped[k], droppedGlobal: c.droppedGlobal[k], pscDropped: c.pscDropped[k] };
     });
     return {
       instructions: cpu.instructions,
@@ -173,7 +176,7 @@ export class Machine implements CpuBus {
       },
       mmu: {
         translations: c.translations, hits: c.hits, misses: c.misses, walks: c.walks, faults: c.faults,
-        fills: c.fills, evictions: c.evictions, tlbEntries: cpu.mmu.tlb.size(), flushes,
+        fills: c.fills, evictions: c.evictions, rewalks: c.rewalks, pscHits: [...c.pscHits], tlbEntries: cpu.mmu.tlb.size(), flushes,
       },
     };
   }
