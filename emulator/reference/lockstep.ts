@@ -118,8 +118,8 @@ interface Undefined {
 
 const LOGIC = 'AF is undefined after AND/OR/XOR/TEST (SDM)';
 
-/** What the SDM leaves undefined for the instruction just executed (pre = our GPRs before it). */
-export function undefinedEffects(i: Insn, pre: bigint[], post: { rflags: bigint }): Undefined | null {
+/** What the SDM leaves undefined for the instruction just executed (preRcx: RCX before it). */
+export function undefinedEffects(i: Insn, preRcx: bigint, post: { rflags: bigint }): Undefined | null {
   const op = i.op, reg = i.reg & 7;
   const width = i.osize * 8;
   switch (op) {
@@ -138,7 +138,7 @@ export function undefinedEffects(i: Insn, pre: bigint[], post: { rflags: bigint 
     case 0x1af: case 0x69: case 0x6b:
       return { flags: SF | ZF | AF | PF, regs: [], reason: 'SF, ZF, AF, PF are undefined after IMUL (SDM)' };
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
-      const raw = op <= 0xc1 ? i.imm & 0xff : op <= 0xd1 ? 1 : Number(pre[RCX] & 0xffn);
+      const raw = op <= 0xc1 ? i.imm & 0xff : op <= 0xd1 ? 1 : Number(preRcx & 0xffn);
       const count = raw & (width === 64 ? 63 : 31);
       if (count === 0) return null;
       if (reg <= 3) {
@@ -152,7 +152,7 @@ export function undefinedEffects(i: Insn, pre: bigint[], post: { rflags: bigint 
       return { flags, regs: [], reason };
     }
     case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: {
-      const raw = op === 0x1a4 || op === 0x1ac ? i.imm & 0xff : Number(pre[RCX] & 0xffn);
+      const raw = op === 0x1a4 || op === 0x1ac ? i.imm & 0xff : Number(preRcx & 0xffn);
       const count = raw & (width === 64 ? 63 : 31);
       if (count === 0) return null;
       if (count > width) {
@@ -201,9 +201,9 @@ export function unicornFaultDeviations(i: Insn): Undefined | null {
 }
 
 /** Everything the two engines may legitimately disagree on after `i`. */
-export function knownDifferences(i: Insn, pre: bigint[], post: { rflags: bigint }): Undefined[] {
+export function knownDifferences(i: Insn, preRcx: bigint, post: { rflags: bigint }): Undefined[] {
   const out: Undefined[] = [];
-  const u = undefinedEffects(i, pre, post);
+  const u = undefinedEffects(i, preRcx, post);
   if (u !== null) out.push(u);
   const d = unicornDeviations(i);
   if (d !== null) out.push(d);
@@ -305,7 +305,8 @@ export class LockstepSession {
   private hostUd = false;
   private flushed = false;
   private writes: { address: bigint; size: number }[] = [];
-  private readonly history: { rip: bigint; bytes: Uint8Array }[] = [];
+  /** RIPs of the last instructions (their bytes are read when a report needs them). */
+  private readonly history: bigint[] = [];
   /** An exception Unicorn raised fetching the instruction after the one it was asked to run. */
   private earlyFetch: { rip: bigint; exc: UcException; cr2: bigint } | null = null;
   private scratchPages = new Set<bigint>();
@@ -523,7 +524,10 @@ export class LockstepSession {
     const cpu = this.cpu;
     let n = 0;
     let last: Insn | null = null;
-    let lastPre: bigint[] = [];
+    let lastRcx = 0n;
+    // what the SDM leaves undefined (or Unicorn gets wrong) anywhere in the batch: compared under
+    // the union of these masks at the end (every > 1 trades this precision for speed)
+    const known: Undefined[] = [];
     let lastRip = 0n;
     let lastSpecial: Special | null = null;
     let halted = false;
@@ -537,16 +541,19 @@ export class LockstepSession {
       const sp = insn === null ? null : special(insn);
       const rep = isRepString(insn);
       if ((sp !== null || rep) && n > 0) break; // run what we have first
-      const preState = ourState(cpu);
+      const preRcx = u64(cpu.regs[RCX << 1], cpu.regs[(RCX << 1) | 1]);
       const why = cpu.run(1);
       n++;
       this.instructions++;
-      last = insn; lastPre = preState.gpr; lastRip = rip; lastSpecial = sp;
-      this.history.push({ rip, bytes: this.bytesAt(rip) });
+      last = insn; lastRcx = preRcx; lastRip = rip; lastSpecial = sp;
+      this.history.push(rip);
       if (this.history.length > 9) this.history.shift();
       if (why === RUN_HALT || cpu.halted) { halted = true; break; }
       if (cpu.stopped || this.ourFault !== null || this.external || this.hostUd || sp !== null || rep || this.flushed) break;
-      if (insn !== null && knownDifferences(insn, preState.gpr, { rflags: BigInt(getFlags(cpu) >>> 0) }).length > 0) break;
+      if (insn !== null) {
+        const k = knownDifferences(insn, preRcx, { rflags: BigInt(getFlags(cpu) >>> 0) });
+        if (k.length > 0) known.push(...k);
+      }
     }
     const ours = ourState(cpu);
     const events = this.external || this.hostUd;
@@ -577,7 +584,7 @@ export class LockstepSession {
       // instruction per iteration, so at most RCX + 1 (a timeout would cost a thread per run)
       let r;
       if (n === 1 && isRepString(last)) {
-        const iterations = last!.asize === 4 ? lastPre[RCX] & 0xffffffffn : lastPre[RCX];
+        const iterations = last!.asize === 4 ? lastRcx & 0xffffffffn : lastRcx;
         const count = iterations > 10_000_000n ? 10_000_001 : Number(iterations) + 1;
         r = this.uc.run(count, lastRip + BigInt(last!.len));
       } else {
@@ -600,7 +607,7 @@ export class LockstepSession {
         ourException: fault === null ? null : { vector: fault.vector, errorCode: fault.errorCode, cr2: fault.vector === 14 ? u64(cpu.cr2Lo, cpu.cr2Hi) : undefined },
         unicornException: ucExc === null ? null : { vector: ucExc.vector, errorCode: ucExc.errorCode, cr2: ucExc.vector === 14 ? ucCr2 : undefined },
         memory: null, note,
-        history: this.history.slice(0, -1).map((h) => ({ rip: h.rip, text: this.text(h.rip, h.bytes) })),
+        history: this.history.slice(0, -1).map((rip) => ({ rip, text: this.text(rip, this.bytesAt(rip)) })),
       };
     };
     const stopAfter = (): LockstepStop | null => (cpu.stopped ? 'stopped' : halted ? 'halted' : null);
@@ -678,7 +685,6 @@ export class LockstepSession {
     }
 
     // ---------------------------------------------------------------- plain comparison
-    const known = last !== null && n > 0 ? knownDifferences(last, lastPre, ours) : [];
     let diffs = diffStates(ours, uState);
     if (lastSpecial !== null) {
       this.mask(lastSpecial.reason, lastRip);

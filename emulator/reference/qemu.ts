@@ -1,0 +1,245 @@
+// QEMU (qemu-system-x86_64, TCG) as a reference machine: boots an image through its PVH entry
+// (boot/pvh/pvh-entry.S, which rebuilds the tlbemu boot contract for CPU 0), captures COM1 and reports
+// the run's end with tlbemu's exit statuses (DESIGN.md): odd = the guest wrote isa-debug-exit, 0 = the
+// CPU halted with interrupts off, 4 = the time limit, 6 = the guest reset the machine (a triple fault).
+// Edge code: child processes, a QMP socket, wall-clock timers.
+//
+// The machine mirrors `tlbemu run` (one CPU, --mem, --pmem, --cmdline):
+// - microvm with pic/pit/rtc off when there is no persistent memory: no 8259, 8254, RTC or PCI, so
+//   unclaimed ports read all-ones as on tlbemu's machine; its firmware (qboot) prints nothing;
+// - pc with qboot and one NVDIMM per --pmem range otherwise (microvm has no device-memory region).
+//   QEMU lists NVDIMMs in the ACPI NFIT, not in e820: the PVH entry turns their SPA ranges into e820
+//   type-7 entries. They are backed by memfd: QEMU asks for transparent huge pages on anonymous RAM,
+//   and the guest's 2 MiB-strided pattern would then fault in all of it (4 GiB for pmem=4G).
+// - CPU "max" with vendor GenuineIntel (tlbemu follows the Intel SDM; TCG's default vendor is AMD, for
+//   which the pc machine also reserves the AMD HyperTransport hole in e820) and phys-bits=46 (tlbemu's
+//   MAXPHYADDR, so reserved-bit checks in paging entries agree).
+// - RAM below 4 GiB is capped at 3 GiB (max-ram-below-4g), as the tlbemu loader places it.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const QEMU_BINARY = process.env.TLBEMU_QEMU || 'qemu-system-x86_64';
+export const QEMU_INSTALL = 'apt-get install -y qemu-system-x86';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/** qemu-system-x86_64 is not installed (or does not run). */
+export class QemuMissingError extends Error {}
+
+/** QEMU's version line; throws QemuMissingError with one line naming the install command. */
+export function qemuVersion(binary = QEMU_BINARY): string {
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.error || r.status !== 0) {
+    throw new QemuMissingError(`${binary} is not available (${r.error ? r.error.message : `status ${r.status}`}): install it with ${QEMU_INSTALL}`);
+  }
+  return r.stdout.split('\n')[0].trim();
+}
+
+export interface QemuPmem {
+  base: number;
+  size: number;
+}
+
+export interface QemuRunOptions {
+  image: string;
+  cmdline?: string;
+  /** RAM in bytes (tlbemu --mem); default 256 MiB. */
+  memBytes?: number;
+  /** Persistent-memory ranges (tlbemu --pmem SIZE@ADDR). */
+  pmem?: readonly QemuPmem[];
+  /** Wall-clock limit; default 20 s. */
+  timeoutMs?: number;
+  binary?: string;
+}
+
+export type QemuEnd = 'debug-exit' | 'halted' | 'reset' | 'timeout';
+
+export interface QemuRunResult {
+  /** tlbemu's exit status for the same end (see the header). */
+  status: number;
+  end: QemuEnd;
+  /** Everything the guest wrote to COM1. */
+  serial: string;
+  stderr: string;
+  args: string[];
+  elapsedMs: number;
+}
+
+function mib(n: number): string {
+  if (n % MiB !== 0) throw new RangeError(`QEMU sizes must be whole MiB: ${n}`);
+  return `${n / MiB}M`;
+}
+
+/** The command line for `opts`; `qmp` is the path of the QMP socket. */
+export function qemuArgs(opts: QemuRunOptions, qmp: string): string[] {
+  const mem = opts.memBytes ?? 256 * MiB;
+  const pmem = [...(opts.pmem ?? [])].sort((a, b) => a.base - b.base);
+  const args = ['-accel', 'tcg', '-cpu', 'max,vendor=GenuineIntel,phys-bits=46', '-smp', '1', '-nodefaults', '-display', 'none',
+    '-no-reboot', '-serial', 'stdio', '-qmp', `unix:${qmp},server=on,wait=off`,
+    '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-kernel', opts.image, '-append', opts.cmdline ?? ''];
+  if (pmem.length === 0) {
+    args.push('-machine', 'microvm,pic=off,pit=off,rtc=off', '-m', mib(mem));
+    return args;
+  }
+  // pc: device memory starts at the first GiB boundary above 4 GiB + the RAM placed above 4 GiB
+  const above4g = Math.max(0, mem - 3 * GiB);
+  const deviceBase = Math.ceil((4 * GiB + above4g) / GiB) * GiB;
+  let end = deviceBase;
+  for (const p of pmem) {
+    if (p.base < deviceBase) {
+      throw new RangeError(`pmem at 0x${p.base.toString(16)}: QEMU places NVDIMMs from 0x${deviceBase.toString(16)} up (above RAM)`);
+    }
+    end = Math.max(end, p.base + p.size);
+  }
+  const maxmem = mem + Math.ceil((end - deviceBase) / GiB) * GiB;
+  args.push('-machine', 'pc,nvdimm=on,max-ram-below-4g=3G', '-bios', 'qboot.rom',
+    '-m', `${mib(mem)},slots=${pmem.length},maxmem=${mib(maxmem)}`);
+  pmem.forEach((p, k) => {
+    args.push('-object', `memory-backend-memfd,id=pmem${k},size=${mib(p.size)}`,
+      '-device', `nvdimm,id=nvdimm${k},memdev=pmem${k},addr=0x${p.base.toString(16)}`);
+  });
+  return args;
+}
+
+/** A minimal QMP client: commands answered in order, events collected. */
+class Qmp {
+  private buf = '';
+  private waiting: ((v: unknown) => void)[] = [];
+  readonly events: { event: string; data?: Record<string, unknown> }[] = [];
+  closed = false;
+
+  constructor(private readonly sock: Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl).trim();
+        this.buf = this.buf.slice(nl + 1);
+        if (line !== '') this.message(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    const close = (): void => {
+      this.closed = true;
+      for (const w of this.waiting.splice(0)) w(undefined);
+    };
+    sock.on('close', close);
+    sock.on('error', close);
+  }
+
+  private message(m: Record<string, unknown>): void {
+    if ('QMP' in m) return; // greeting
+    if ('event' in m) {
+      this.events.push(m as { event: string; data?: Record<string, unknown> });
+      return;
+    }
+    this.waiting.shift()?.(m.return ?? m);
+  }
+
+  /** Sends a command; resolves with its return value (undefined once the socket has closed). */
+  command(execute: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.sock.write(`${JSON.stringify(args ? { execute, arguments: args } : { execute })}\n`);
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+function connectQmp(path: string, deadline: number): Promise<Qmp | null> {
+  return new Promise((resolve) => {
+    const attempt = (): void => {
+      const s = createConnection(path);
+      s.once('connect', () => resolve(new Qmp(s)));
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) resolve(null);
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
+/** True when `info registers` shows the CPU halted with RFLAGS.IF = 0 (nothing can wake it). */
+export function haltedWithInterruptsOff(infoRegisters: string): boolean {
+  const hlt = /\bHLT=(\d)/.exec(infoRegisters);
+  const rfl = /\bRFL=([0-9a-f]+)/.exec(infoRegisters);
+  return hlt !== null && rfl !== null && hlt[1] === '1' && (parseInt(rfl[1], 16) & 0x200) === 0;
+}
+
+/** A QEMU message that is an error, not a warning. */
+function qemuError(stderr: string): string | undefined {
+  return stderr.split('\n').find((l) => /^qemu-system-[\w-]+: /.test(l) && !/: warning: /.test(l) && !/terminating on signal/.test(l));
+}
+
+/** Boots `opts.image` under QEMU and waits for one of the ends in QemuEnd. */
+export async function runQemu(opts: QemuRunOptions): Promise<QemuRunResult> {
+  const binary = opts.binary ?? QEMU_BINARY;
+  qemuVersion(binary);
+  const dir = mkdtempSync(join(tmpdir(), 'tlbemu-qemu-'));
+  const qmpPath = join(dir, 'qmp.sock');
+  // -S: the CPU waits for "cont", so that QMP listens before the guest can do anything
+  const args = [...qemuArgs(opts, qmpPath), '-S'];
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const start = Date.now();
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const st: { exit: { code: number | null; signal: NodeJS.Signals | null } | null; serial: string; stderr: string } = {
+    exit: null, serial: '', stderr: '',
+  };
+  child.stdout.setEncoding('latin1');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => { st.serial += d; });
+  child.stderr.on('data', (d: string) => { st.stderr += d; });
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', (code, signal) => { st.exit = { code, signal }; resolve(); });
+  });
+  const failed = new Promise<never>((_, reject) => child.once('error', reject));
+
+  let end: QemuEnd | null = null;
+  let qmp: Qmp | null = null;
+  try {
+    qmp = await Promise.race([connectQmp(qmpPath, start + timeoutMs), exited.then(() => null), failed]);
+    if (qmp !== null) {
+      await qmp.command('qmp_capabilities');
+      await qmp.command('cont');
+    }
+    // poll the CPU until QEMU exits, the CPU sits in HLT with IF = 0, or time runs out
+    while (st.exit === null && qmp !== null) {
+      if (Date.now() - start >= timeoutMs) { end = 'timeout'; break; }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
+      if (st.exit !== null || qmp.closed) continue;
+      const regs = await qmp.command('human-monitor-command', { 'command-line': 'info registers' });
+      if (typeof regs === 'string' && haltedWithInterruptsOff(regs)) { end = 'halted'; break; }
+    }
+  } finally {
+    qmp?.close();
+    if (st.exit === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const exit = st.exit as { code: number | null; signal: NodeJS.Signals | null } | null;
+  const result = (status: number, how: QemuEnd): QemuRunResult => ({
+    status, end: how, serial: st.serial, stderr: st.stderr, args, elapsedMs: Date.now() - start,
+  });
+  if (end === 'timeout') return result(4, 'timeout');
+  if (end === 'halted') return result(0, 'halted');
+  const code = exit?.code ?? null;
+  const err = qemuError(st.stderr);
+  if (code !== null && code % 2 === 1 && !(code === 1 && err !== undefined)) return result(code, 'debug-exit');
+  if (code === 0 && qmp?.events.some((e) => e.event === 'SHUTDOWN' && e.data?.reason === 'guest-reset')) {
+    return result(6, 'reset');
+  }
+  throw new Error(`${binary} ended unexpectedly (${code !== null ? `exit ${code}` : `signal ${exit?.signal}`}): ` +
+    `${err ?? st.stderr.trim().split('\n').pop() ?? ''}\ncommand: ${binary} ${args.join(' ')}`);
+}
