@@ -70,6 +70,9 @@ export function runOnUnicorn(spec: ImageSpec): ImageResult {
     }
     seedRegisters(uc, m.cpus[0]);
     const step = (until: bigint, what: string): void => {
+      // Unicorn checks the stop address only while translating: drop any block already translated
+      // there (one short block, outside the loops measured)
+      uc.flushCode(until, until + 1n);
       const r = uc.run(0, until);
       if (r.err !== 0 || r.exception !== null || r.unmapped !== null) {
         const why = r.exception !== null ? `exception ${r.exception.vector}` : r.unmapped !== null

@@ -217,6 +217,9 @@ interface Special {
   reason: string;
   /** Unicorn does not run this instruction at all: our result is copied over. */
   skipUnicorn: boolean;
+  /** What Unicorn must take from us afterwards: the GPRs, RIP and RFLAGS; all registers
+   *  (control registers, MSRs, CPL); or everything including memory that differs. */
+  sync?: 'gprs' | 'registers' | 'all';
 }
 
 /** REP-prefixed string instructions: Unicorn executes one iteration per counted instruction. */
@@ -228,22 +231,24 @@ function isRepString(i: Insn | null): boolean {
 
 function special(i: Insn): Special | null {
   switch (i.op) {
-    case 0x1a2: return { reason: 'CPUID: tlbemu reports its configured feature set, Unicorn its own', skipUnicorn: false };
-    case 0x131: return { reason: 'RDTSC: tlbemu counts retired instructions, Unicorn host time', skipUnicorn: false };
-    case 0x132: return { reason: 'RDMSR: machine MSRs (x2APIC) and MSRs Unicorn does not model', skipUnicorn: false };
-    case 0x130: return { reason: 'WRMSR: Unicorn masks EFER.NXE/SCE and ignores machine MSRs', skipUnicorn: false };
+    case 0x1a2: return { reason: 'CPUID: tlbemu reports its configured feature set, Unicorn its own', skipUnicorn: false, sync: 'gprs' };
+    case 0x131: return { reason: 'RDTSC: tlbemu counts retired instructions, Unicorn host time', skipUnicorn: false, sync: 'gprs' };
+    case 0x132: return { reason: 'RDMSR: machine MSRs (x2APIC) and MSRs Unicorn does not model', skipUnicorn: false, sync: 'gprs' };
+    case 0x130: return { reason: 'WRMSR: Unicorn masks EFER.NXE/SCE and ignores machine MSRs', skipUnicorn: false, sync: 'registers' };
     case 0xe4: case 0xe5: case 0xe6: case 0xe7: case 0xec: case 0xed: case 0xee: case 0xef:
-    case 0x6c: case 0x6d: case 0x6e: case 0x6f:
-      return { reason: 'port I/O: tlbemu has devices, Unicorn none', skipUnicorn: true };
+    case 0x6e: case 0x6f:
+      return { reason: 'port I/O: tlbemu has devices, Unicorn none', skipUnicorn: true, sync: 'gprs' };
+    case 0x6c: case 0x6d:
+      return { reason: 'port I/O: tlbemu has devices, Unicorn none', skipUnicorn: true, sync: 'all' };
     case 0x105: case 0x107:
-      return { reason: 'SYSCALL/SYSRET: Unicorn 2.0.1 turns them into a host hook', skipUnicorn: true };
+      return { reason: 'SYSCALL/SYSRET: Unicorn 2.0.1 turns them into a host hook', skipUnicorn: true, sync: 'registers' };
     case 0xcc: case 0xcd: case 0xce: case 0xf1:
       return { reason: 'INT n/INT3/INTO: Unicorn does not deliver through the IDT', skipUnicorn: true };
     case 0x101:
-      if (i.mod === 3 && (i.reg & 7) === 7 && (i.rm & 7) === 1) return { reason: 'RDTSCP: TSC and TSC_AUX differ by design', skipUnicorn: false };
+      if (i.mod === 3 && (i.reg & 7) === 7 && (i.rm & 7) === 1) return { reason: 'RDTSCP: TSC and TSC_AUX differ by design', skipUnicorn: false, sync: 'gprs' };
       return null;
     case 0x1c7:
-      if (i.mod === 3 && ((i.reg & 7) === 6 || (i.reg & 7) === 7)) return { reason: 'RDRAND/RDSEED: random by definition', skipUnicorn: false };
+      if (i.mod === 3 && ((i.reg & 7) === 6 || (i.reg & 7) === 7)) return { reason: 'RDRAND/RDSEED: random by definition', skipUnicorn: false, sync: 'gprs' };
       return null;
   }
   return null;
@@ -568,7 +573,7 @@ export class LockstepSession {
     }
     if (lastSpecial !== null && lastSpecial.skipUnicorn && this.ourFault === null) {
       this.mask(lastSpecial.reason, lastRip);
-      this.resyncAll();
+      this.resyncAfter(lastSpecial);
       return { divergence: null, stop: cpu.stopped ? 'stopped' : halted ? 'halted' : null };
     }
     this.writes = [];
@@ -688,7 +693,7 @@ export class LockstepSession {
     let diffs = diffStates(ours, uState);
     if (lastSpecial !== null) {
       this.mask(lastSpecial.reason, lastRip);
-      this.resyncAll();
+      this.resyncAfter(lastSpecial);
       return { divergence: null, stop: stopAfter() };
     }
     if (diffs.length > 0 && known.length > 0) {
@@ -721,6 +726,18 @@ export class LockstepSession {
   private syncUndefined(ours: ArchState): void {
     this.uc.setReg(X86_REG.EFLAGS, ours.rflags);
     this.uc.writeGprs(ours.gpr, ours.rip);
+  }
+
+  private resyncAfter(sp: Special): void {
+    if (sp.sync === 'gprs') {
+      const o = ourState(this.cpu);
+      this.uc.writeGprs(o.gpr, o.rip);
+      this.uc.setReg(X86_REG.EFLAGS, o.rflags);
+    } else if (sp.sync === 'registers') {
+      this.syncRegisters();
+    } else {
+      this.resyncAll();
+    }
   }
 
   /** Our state (registers and every page that differs) becomes Unicorn's. */

@@ -153,7 +153,7 @@ const TEMPLATES: Template[] = [
   // bit tests and scans
   (g) => { const s = g.size248(); return `${g.r.pick(['bt', 'bts', 'btr', 'btc'])} ${g.r.chance(0.5) ? g.dst(s) : g.mem(s)}, ${g.r.int(256)}`; },
   (g) => { const s = g.size248(); const [d, x] = g.pair(s); return `${g.r.pick(['bt', 'bts', 'btr', 'btc'])} ${d}, ${x}`; },
-  (g) => { const s = g.size248(); return `${g.r.pick(['bt', 'bts', 'btr', 'btc'])} ${g.mem(s)}, ${s === 2 ? 'si' : s === 4 ? 'esi' : 'rsi'}`; },
+  (g) => { const s: Size = g.size248(); return `${g.r.pick(['bt', 'bts', 'btr', 'btc'])} ${g.mem(s)}, ${s === 2 ? 'si' : s === 4 ? 'esi' : 'rsi'}`; },
   (g) => { const s = g.size248(); return `${g.r.pick(['bsf', 'bsr', 'tzcnt', 'lzcnt', 'popcnt'])} ${g.dst(s)}, ${g.r.chance(0.5) ? g.src(s) : g.mem(s)}`; },
   // data movement
   (g) => { const s = g.size(); const [d, x] = g.pair(s); return `mov ${d}, ${x}`; },
@@ -162,7 +162,7 @@ const TEMPLATES: Template[] = [
   (g) => { const s = g.size(); return `mov ${g.mem(s)}, ${g.msrc(s)}`; },
   (g) => { const s = g.size(); return `mov ${g.mdst(s)}, ${g.mem(s)}`; },
   (g) => { const s = g.size(); return `mov ${g.mem(s)}, ${g.imm(s === 8 ? 4 : s)}`; },
-  (g) => { const s = g.size248(); const from = g.r.pick(s === 2 ? [1] : [1, 2] as Size[]); return `${g.r.pick(['movzx', 'movsx'])} ${g.dst(s)}, ${g.r.chance(0.5) ? g.src(from) : g.mem(from)}`; },
+  (g) => { const s = g.size248(); const from: Size = g.r.pick<Size>(s === 2 ? [1] : [1, 2]); return `${g.r.pick(['movzx', 'movsx'])} ${g.dst(s)}, ${g.r.chance(0.5) ? g.src(from) : g.mem(from)}`; },
   (g) => `movsxd ${g.r.pick(FREE64)}, ${g.r.chance(0.5) ? g.src(4) : g.mem(4)}`,
   (g) => { const s = g.size248(); return `lea ${g.dst(s)}, ${g.mem(8, false).replace('qword ptr ', '')}`; },
   (g) => `lea ${g.r.pick(FREE64)}, [r12 + rsi*4 + ${g.r.int(100)}]`,

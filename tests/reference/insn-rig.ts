@@ -1,7 +1,7 @@
 // The rig of the instruction-level differential test: one test machine (CPL 0, paging on, identity
 // mapped) and one Unicorn engine kept in lockstep through LockstepSession; each case loads code,
 // registers and data into our machine, copies them to Unicorn and steps both one instruction at a time.
-import { Cpu } from '../../emulator/cpu/cpu.js';
+import { Cpu, TripleFaultReport } from '../../emulator/cpu/cpu.js';
 import { VECTOR_NAMES } from '../../emulator/cpu/faults.js';
 import { PT_P, PT_US, PT_PS } from '../../emulator/loader/page-table-builder.js';
 import { LockstepSession, Divergence, formatLockstepReport } from '../../emulator/reference/lockstep.js';
@@ -132,7 +132,7 @@ export class InsnRig {
     }
     if (divergence === null) divergence = this.compareRegions();
     const instructions = s.instructions - before;
-    const exception = cpu.stopped && cpu.tripleFaultReport !== null ? vectorOf(cpu.tripleFaultReport.chain[0]) : -1;
+    const exception = cpu.stopped && (cpu.tripleFaultReport as TripleFaultReport | null) !== null ? vectorOf((cpu.tripleFaultReport as unknown as TripleFaultReport).chain[0]) : -1;
     const text = divergence === null ? '' : formatLockstepReport({
       ok: false, report: divergence, instructions, compared: instructions, masked: [], stop: 'divergence',
     });

@@ -3,7 +3,7 @@
 // linear address to the same physical address (identity) and only the bits vary. The random tables
 // live under PML4[1]: linear 0x80_0000_0000 + [0, 4 MiB) is also physical RAM there. Code runs from
 // fixed 2 MiB pages: a supervisor one (CPL 0) and a user one (CPL 3).
-import { Cpu } from '../../emulator/cpu/cpu.js';
+import { Cpu, TripleFaultReport } from '../../emulator/cpu/cpu.js';
 import { PhysicalMemory } from '../../emulator/memory/physical.js';
 import { E820_RAM } from '../../emulator/memory/e820.js';
 import { CR0_PE, CR0_ET, CR0_NE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_SMAP, CR4_SMEP, EFER_LMA, EFER_LME, EFER_NXE, AC } from '../../emulator/cpu/state.js';
@@ -197,7 +197,8 @@ export class WalkRig {
     const text = divergence === null ? '' : formatLockstepReport({
       ok: false, report: divergence, instructions: 1, compared: 1, masked: [], stop: 'divergence',
     });
-    const vector = cpu.tripleFaultReport !== null ? (cpu.tripleFaultReport.chain[0].startsWith('#PF') ? 14 : cpu.tripleFaultReport.chain[0].startsWith('#GP') ? 13 : -2) : -1;
+    const report = cpu.tripleFaultReport as TripleFaultReport | null;
+    const vector = report === null ? -1 : report.chain[0].startsWith('#PF') ? 14 : report.chain[0].startsWith('#GP') ? 13 : -2;
     return { divergence, text, vector };
   }
 

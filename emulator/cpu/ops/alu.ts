@@ -3,7 +3,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { defineOp, defineGroup, IMM_8, IMM_Z, SZ_BYTE, SZ_V } from '../opcodes.js';
-import { readReg, writeReg, readRM, writeBackRM } from '../operands.js';
+import { readReg, writeReg, readRM, writeBackRM, writeMem } from '../operands.js';
 import { getCF, setLazy } from '../flags.js';
 import { LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_ADC, LF_SBB } from '../state.js';
 
@@ -11,6 +11,31 @@ import { LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_ADC, LF_SBB } from '../sta
 const OP_ADD = 0, OP_OR = 1, OP_ADC = 2, OP_SBB = 3, OP_AND = 4, OP_SUB = 5, OP_XOR = 6, OP_CMP = 7;
 
 let rHi = 0; // high half of the last aluOp result
+
+// A read-modify-write whose memory write faults must leave RFLAGS as it was before the instruction
+// (SDM vol. 3A 6.5: a fault reports the state before the faulting instruction). The handlers record
+// the new flags before writing, so memory forms save the flag state first and put it back on a fault.
+const savedFlags = new Int32Array(10);
+function saveFlags(cpu: Cpu): void {
+  savedFlags[0] = cpu.lfOp; savedFlags[1] = cpu.lfSize; savedFlags[2] = cpu.lfRes; savedFlags[3] = cpu.lfResHi;
+  savedFlags[4] = cpu.lfA; savedFlags[5] = cpu.lfAHi; savedFlags[6] = cpu.lfB; savedFlags[7] = cpu.lfBHi;
+  savedFlags[8] = cpu.lfCin; savedFlags[9] = cpu.flags;
+}
+function restoreFlags(cpu: Cpu): void {
+  cpu.lfOp = savedFlags[0]; cpu.lfSize = savedFlags[1]; cpu.lfRes = savedFlags[2]; cpu.lfResHi = savedFlags[3];
+  cpu.lfA = savedFlags[4]; cpu.lfAHi = savedFlags[5]; cpu.lfB = savedFlags[6]; cpu.lfBHi = savedFlags[7];
+  cpu.lfCin = savedFlags[8]; cpu.flags = savedFlags[9];
+}
+/** Writes an RMW result to the r/m operand read by readRM (flags saved with saveFlags for memory). */
+function writeBackRmw(cpu: Cpu, i: Insn, size: number, lo: number, hi: number): void {
+  if (!i.isMem) { writeReg(cpu, i, i.rm, size, lo, hi); return; }
+  try {
+    writeMem(cpu, cpu.eaLo, cpu.eaHi, size, lo, hi);
+  } catch (e) {
+    restoreFlags(cpu);
+    throw e;
+  }
+}
 
 /** a OP b at size; returns lo, high half in rHi; records the flags. */
 function aluOp(cpu: Cpu, op: number, size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
@@ -59,8 +84,9 @@ function aluRmReg(op: number) {
     const bHi = cpu.opHi;
     const a = readRM(cpu, i, size);
     const aHi = size === 8 ? cpu.opHi : 0;
+    if (i.isMem) saveFlags(cpu);
     const r = aluOp(cpu, op, size, a, aHi, b, size === 8 ? bHi : 0);
-    if (op !== OP_CMP) writeBackRM(cpu, i, size, r, rHi);
+    if (op !== OP_CMP) writeBackRmw(cpu, i, size, r, rHi);
   };
 }
 
@@ -94,8 +120,9 @@ function aluRmImm(op: number) {
     const size = i.osize;
     const a = readRM(cpu, i, size);
     const aHi = size === 8 ? cpu.opHi : 0;
+    if (i.isMem) saveFlags(cpu);
     const r = aluOp(cpu, op, size, a, aHi, i.imm, i.immHi);
-    if (op !== OP_CMP) writeBackRM(cpu, i, size, r, rHi);
+    if (op !== OP_CMP) writeBackRmw(cpu, i, size, r, rHi);
   };
 }
 
@@ -151,9 +178,10 @@ function incDec(dec: boolean) {
       lo = (a + 1) | 0;
       if (size === 8) hi = lo === 0 ? (aHi + 1) | 0 : aHi;
     }
+    if (i.isMem) saveFlags(cpu);
     cpu.lfCin = cf;
     setLazy(cpu, dec ? LF_DEC : LF_INC, size, a, aHi, 1, 0, lo, hi);
-    writeBackRM(cpu, i, size, lo, hi);
+    writeBackRmw(cpu, i, size, lo, hi);
   };
 }
 
@@ -167,8 +195,9 @@ function neg(cpu: Cpu, i: Insn): void {
   const size = i.osize;
   const a = readRM(cpu, i, size);
   const aHi = size === 8 ? cpu.opHi : 0;
+  if (i.isMem) saveFlags(cpu);
   const r = aluOp(cpu, OP_SUB, size, 0, 0, a, aHi);
-  writeBackRM(cpu, i, size, r, rHi);
+  writeBackRmw(cpu, i, size, r, rHi);
 }
 
 export const testRmImmHandler = testRmImm;

@@ -1,0 +1,83 @@
+// One guest-kernel run in a process of its own, so that its peak memory is its own: boots the tlbemu
+// guest kernel as `tlbemu run` does (or, with model = true, as `tlbemu boot` does, kernel model
+// attached) and prints one JSON line: times, guest instructions, page walks, host memory.
+//   node dist/bench/kernel-child.js '{"variant":"upstream","cpus":2,"memBytes":...,"pmem":[...],"cmdline":"..."}'
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseElf } from '../emulator/loader/elf.js';
+import { Machine } from '../emulator/machine/machine.js';
+import { bootGuest, guestImage } from '../cli/commands/boot.js';
+import type { Variant } from '../kernel-model/scenario.js';
+
+export interface KernelChildSpec {
+  variant: Variant;
+  cpus: number;
+  memBytes: number;
+  pmem: { base: number; size: number }[];
+  cmdline: string;
+  /** Attach the kernel model (WARN trap, flush trap) as `tlbemu boot` does. */
+  model: boolean;
+}
+
+export interface KernelChildResult {
+  /** Milliseconds in the emulator's run loop (boot contract set up before). */
+  runMs: number;
+  /** Milliseconds from the process's start to the end of the run (Node start-up, loading, booting). */
+  processMs: number;
+  instructions: number;
+  walks: number;
+  /** Host bytes of guest frames the emulator allocated (it allocates a frame on its first write). */
+  guestFrameBytes: number;
+  /** The process's peak resident set (getrusage ru_maxrss). */
+  peakRssBytes: number;
+  /** The guest's own summary: page sizes of its direct map. */
+  directMap: { '4k': number; '2m': number; '1g': number } | null;
+  result: string;
+}
+
+function parseDirectMap(text: string): KernelChildResult['directMap'] {
+  const m = /DirectMap4k (\d+), DirectMap2M (\d+), DirectMap1G (\d+)/.exec(text);
+  return m === null ? null : { '4k': Number(m[1]), '2m': Number(m[2]), '1g': Number(m[3]) };
+}
+
+export function runKernel(spec: KernelChildSpec): KernelChildResult {
+  const chunks: Uint8Array[] = [];
+  const sink = { write: (b: Uint8Array) => { chunks.push(b.slice()); } };
+  let runMs: number, instructions: number, walks = 0, guestFrameBytes: number, result: string;
+  if (spec.model) {
+    const t0 = performance.now();
+    const { report } = bootGuest({
+      scenario: null, image: '', variant: spec.variant, cpus: spec.cpus, mem: spec.memBytes, pmem: spec.pmem, paging: 4,
+      cmdline: spec.cmdline, seed: 1, quantum: 200, checkTlb: false, trace: new Set(), ptdump: false, maxInsns: 2e10,
+      verbose: false,
+    }, sink);
+    runMs = performance.now() - t0;
+    instructions = report.instructions;
+    guestFrameBytes = -1;
+    result = `${report.exit.reason} ${report.exit.status}`;
+  } else {
+    const image = parseElf(readFileSync(guestImage(spec.variant)));
+    const m = new Machine({ cpus: spec.cpus, serial: sink });
+    m.boot(image, { memBytes: spec.memBytes, pmem: spec.pmem, pagingLevels: 4, cmdline: spec.cmdline });
+    const t0 = performance.now();
+    const r = m.run({ maxInsns: 2e10 });
+    runMs = performance.now() - t0;
+    m.serial.flush();
+    instructions = r.instructions;
+    for (const c of m.cpus) walks += c.mmu.counters.walks;
+    guestFrameBytes = m.mem.hostBytes();
+    result = `${r.reason} ${r.status}`;
+  }
+  const text = Buffer.concat(chunks).toString('latin1');
+  if (!/result PASS/.test(text)) result += `; console: ${text.trim().split('\n').slice(-2).join(' | ')}`;
+  return {
+    runMs, processMs: performance.now(), instructions, walks: spec.model ? -1 : walks, guestFrameBytes,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024, directMap: parseDirectMap(text), result,
+  };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as KernelChildSpec;
+  process.stdout.write(`${JSON.stringify(runKernel(spec))}\n`);
+}

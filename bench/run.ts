@@ -1,0 +1,245 @@
+// `npm run bench` / `tlbemu bench`: runs every workload on tlbemu, Unicorn and QEMU in rounds (a
+// warm-up round, then N measured ones; in each round every engine runs every workload it can, so that
+// ratios are taken pair by pair within a round), the native floors, the guest kernel, and the scaling
+// series; writes results.json, results.md and one SVG per series.
+//   node dist/bench/run.js [--quick] [--rounds N] [--out DIR] [--only ID,ID...]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus as hostCpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBenchImage } from './images.js';
+import { buildNative, chaseNs, tscHz } from './native.js';
+import { benchDir } from './paths.js';
+import { EngineFailed, EngineSkipped, ImageResult, ImageSpec } from './engines/types.js';
+import { runOnTlbemu } from './engines/tlbemu.js';
+import { qemuStatus, runOnQemu } from './engines/qemu.js';
+import { ENGINE_TITLES, EngineName, ImageWorkload, KernelWorkload, Plan, plan } from './workloads.js';
+import type { KernelChildResult } from './kernel-child.js';
+import { buildReport, BenchResult, ImageOutcome, KernelOutcome } from './report.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Measured rounds (after the warm-up); default 5. */
+  rounds?: number;
+  /** Output directory; default bench/results (full) or bench/results/quick. */
+  out?: string;
+  /** Only workloads whose id starts with one of these. */
+  only?: string[];
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+}
+
+const REPS = 2; // the image's first repetition warms the engine up; the second is measured
+
+type UnicornRunner = (spec: ImageSpec) => ImageResult;
+
+/** The Unicorn engine, or why it cannot run (the binding's module or the library missing). */
+async function loadUnicornEngine(): Promise<{ run: UnicornRunner; version: string } | { reason: string }> {
+  try {
+    const mod = await import('./engines/unicorn.js');
+    const st = mod.unicornStatus();
+    if (!st.ok) return { reason: st.reason };
+    return { run: mod.runOnUnicorn, version: `Unicorn ${st.version}` };
+  } catch (e) {
+    return { reason: `the Unicorn binding does not load (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+function selected(id: string, only: string[] | undefined): boolean {
+  return only === undefined || only.length === 0 || only.some((p) => id.startsWith(p));
+}
+
+function runKernelChild(w: KernelWorkload): KernelChildResult & { wallMs: number } {
+  const child = fileURLToPath(new URL('./kernel-child.js', import.meta.url));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [child, JSON.stringify(w.spec)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+  const wallMs = performance.now() - t0;
+  if (r.error || r.status !== 0) throw new EngineFailed(`${w.id}: ${r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return { ...(JSON.parse(line) as KernelChildResult), wallMs };
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const rounds = Math.max(1, opts.rounds ?? 5);
+  const out = resolve(opts.out ?? (opts.quick ? join(benchDir(), 'results', 'quick') : join(benchDir(), 'results')));
+  const p: Plan = plan(opts.quick);
+  const images = p.images.filter((w) => selected(w.id, opts.only));
+  const kernels = p.kernels.filter((w) => selected(w.id, opts.only));
+  const notices: string[] = [];
+  const started = new Date();
+  const loadBefore = loadavg();
+  const t0 = performance.now();
+
+  // engines and helpers
+  const paths = { bench: buildBenchImage('bench'), shootdown: buildBenchImage('shootdown') };
+  let nativeExe: string | null = null;
+  let tsc = NaN;
+  try {
+    nativeExe = buildNative();
+    tsc = tscHz(nativeExe, opts.quick ? 100 : 500);
+  } catch (e) {
+    notices.push(`native helper skipped: ${(e as Error).message}`);
+  }
+  const uni = await loadUnicornEngine();
+  if ('reason' in uni) notices.push(`Unicorn skipped: ${uni.reason}`);
+  const qs = qemuStatus();
+  let qemuOk = qs.ok;
+  if (!qs.ok) notices.push(`QEMU skipped: ${qs.reason}`);
+  if (qs.ok && !Number.isFinite(tsc)) {
+    qemuOk = false;
+    notices.push('QEMU skipped: its times come from guest RDTSC deltas, which need the native helper\'s TSC rate (gcc)');
+  }
+  const versions = {
+    node: process.version,
+    unicorn: 'reason' in uni ? null : uni.version,
+    qemu: qs.ok ? qs.version : null,
+  };
+
+  // image workloads and native floors, in rounds
+  const outcomes = new Map<string, ImageOutcome>();
+  for (const w of images) {
+    const o: ImageOutcome = { workload: w, seconds: {}, instructions: [], walks: [], skipped: {}, errors: [] };
+    for (const e of ['tlbemu', 'unicorn', 'qemu'] as EngineName[]) {
+      if (w.skip[e] !== undefined) o.skipped[e] = w.skip[e];
+      else if (e === 'unicorn' && 'reason' in uni) o.skipped[e] = 'not installed';
+      else if (e === 'qemu' && !qemuOk) o.skipped[e] = 'not installed';
+      else o.seconds[e] = [];
+    }
+    outcomes.set(w.id, o);
+  }
+  const native = { miss: [] as number[], hit: [] as number[] };
+  for (let round = 0; round <= rounds; round++) {
+    const warm = round === 0;
+    log(`bench: round ${round}/${rounds}${warm ? ' (warm-up)' : ''}, ${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(2)}`);
+    if (nativeExe !== null && images.some((w) => w.native !== undefined)) {
+      const miss = chaseNs(nativeExe, 16384, p.nativeAccesses.miss);
+      const hit = chaseNs(nativeExe, 16, p.nativeAccesses.hit);
+      if (!warm) { native.miss.push(miss); native.hit.push(hit); }
+    }
+    for (const w of images) {
+      const o = outcomes.get(w.id)!;
+      const spec: ImageSpec = {
+        image: paths[w.image], cmdline: `${w.params} reps=${REPS}`, reps: REPS, memBytes: w.memBytes, cpus: w.cpus,
+        paging: w.paging, tlb: w.tlb,
+      };
+      const parts: string[] = [];
+      for (const e of Object.keys(o.seconds) as EngineName[]) {
+        let r: ImageResult;
+        try {
+          r = e === 'tlbemu' ? runOnTlbemu(spec) : e === 'unicorn' ? (uni as { run: UnicornRunner }).run(spec) : runOnQemu(spec, tsc);
+        } catch (err) {
+          if (err instanceof EngineSkipped) { o.skipped[e] = err.message; delete o.seconds[e]; continue; }
+          if (err instanceof EngineFailed) {
+            o.errors.push(`round ${round}: ${err.message}`);
+            if (!warm) o.seconds[e]!.push(NaN);
+            parts.push(`${e} FAILED`);
+            continue;
+          }
+          throw err;
+        }
+        const s = r.seconds[REPS - 1];
+        parts.push(`${e} ${s.toFixed(3)} s`);
+        if (warm) continue;
+        o.seconds[e]!.push(s);
+        if (e === 'tlbemu') { o.instructions.push(r.instructions![REPS - 1]); o.walks.push(r.walks![REPS - 1]); }
+      }
+      log(`  ${w.id}: ${parts.join(', ')}`);
+    }
+  }
+
+  // the guest kernel: one fresh process per run (a user's cold start), no warm-up
+  const kernelOut: KernelOutcome[] = [];
+  const kernelRounds = rounds;
+  for (const w of kernels) {
+    const o: KernelOutcome = { workload: w, runs: [], errors: [] };
+    for (let round = 1; round <= kernelRounds; round++) {
+      try {
+        const r = runKernelChild(w);
+        if (!/^debug-exit 1$/.test(r.result)) o.errors.push(`round ${round}: ${r.result}`);
+        o.runs.push(r);
+        log(`  ${w.id} round ${round}/${kernelRounds}: ${r.runMs.toFixed(0)} ms emulation, ${r.wallMs.toFixed(0)} ms process, ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+      } catch (err) {
+        if (!(err instanceof EngineFailed)) throw err;
+        o.errors.push(`round ${round}: ${err.message}`);
+        log(`  ${w.id} round ${round}: FAILED ${err.message}`);
+      }
+    }
+    const dm = o.runs[0]?.directMap;
+    if (dm !== undefined && dm !== null) {
+      const want = w.expectPages === '4k' ? dm['4k'] > dm['2m'] * 512 : dm['2m'] > 0;
+      if (!want) notices.push(`${w.id}: the guest kernel did not map the range with ${w.expectPages === '4k' ? '4 KiB' : '2 MiB'} pages (DirectMap4k ${dm['4k']}, 2M ${dm['2m']}, 1G ${dm['1g']}): its figures do not describe that case`);
+    }
+    kernelOut.push(o);
+  }
+
+  const result = buildReport({
+    mode: opts.quick ? 'quick' : 'full', rounds, kernelRounds, started, seconds: (performance.now() - t0) / 1000,
+    host: { model: hostCpus()[0]?.model ?? 'unknown', cores: hostCpus().length, loadBefore, loadAfter: loadavg(), tscHz: tsc },
+    versions, notices, plan: p, images: [...outcomes.values()], native, kernels: kernelOut,
+  });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'results.json'), JSON.stringify(result.json, null, 2) + '\n');
+  writeFileSync(join(out, 'results.md'), result.markdown);
+  for (const [name, svg] of result.svgs) writeFileSync(join(out, name), svg);
+  log(`bench: wrote ${join(out, 'results.json')}, results.md and ${result.svgs.size} SVG plot(s) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return result.json;
+}
+
+export const BENCH_HELP = `usage: tlbemu bench [--quick] [--rounds N] [--out DIR] [--only ID[,ID...]]
+
+Runs the benchmark workloads on tlbemu and, in the same rounds, on Unicorn (identity-mapped
+single-CPU images) and QEMU (TCG, through the images' PVH entry), with the native TLB floors of
+this host; writes results.json, results.md and one SVG plot per scaling series.
+
+options:
+  --quick        small sizes and 5 rounds (a smoke test: under a minute)
+  --rounds N     measured rounds after the warm-up round (default 5)
+  --out DIR      output directory (default bench/results, or bench/results/quick)
+  --only IDS     comma-separated workload id prefixes (e.g. walk-4k,hotplug)
+  --help         show this help
+`;
+
+/** Parses the bench options; throws an Error with a one-line message for bad ones; null for --help. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
+  const o: BenchOptions = { quick: false };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      if (k + 1 >= argv.length) throw new Error(`${name} needs a value`);
+      return argv[++k];
+    };
+    switch (name) {
+      case '--help': case '-h': return null;
+      case '--quick': o.quick = true; break;
+      case '--rounds': {
+        const v = value();
+        if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 100) throw new Error(`--rounds ${JSON.stringify(v)}: expected 1..100`);
+        o.rounds = Number(v);
+        break;
+      }
+      case '--out': o.out = value(); break;
+      case '--only': o.only = value().split(',').map((s) => s.trim()).filter((s) => s !== ''); break;
+      default: throw new Error(`unknown option ${a} (see tlbemu bench --help)`);
+    }
+  }
+  return o;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  let o: BenchOptions | null;
+  try {
+    o = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: error: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (o === null) {
+    process.stdout.write(BENCH_HELP);
+  } else {
+    await runBench(o);
+  }
+}
