@@ -58,6 +58,8 @@ export interface ImageJson {
   /** tlbemu rate / peer rate, pair by pair within a round. */
   ratios: Partial<Record<EngineName | 'native', Figure>>;
   tlbemu: { instructions: Figure | null; walks: Figure | null };
+  /** The scaling series this workload is a point of. */
+  series: { id: string; x: number; line: string } | null;
   errors: string[];
 }
 
@@ -140,7 +142,8 @@ function imageJson(o: ImageOutcome, native: ReportInput['native']): ImageJson {
   }
   return {
     id: w.id, title: w.title, unit: w.unit, params: w.params, cpus: w.cpus, paging: w.paging, tlb: w.tlb ?? null, ops,
-    engines, skipped: o.skipped, ratios, tlbemu: { instructions: insn, walks: fig(o.walks) }, errors: o.errors,
+    engines, skipped: o.skipped, ratios, tlbemu: { instructions: insn, walks: fig(o.walks) }, series: w.series ?? null,
+    errors: o.errors,
   };
 }
 
@@ -179,7 +182,7 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
       line('guest frames allocated', pts.filter((p) => p.j.guestFrameMiB !== null).map((p) => ({ x: p.x, y: p.j.guestFrameMiB! })), false);
     }
   } else {
-    const members = images.filter((j) => j.id !== '' && seriesOf(j) === s.id);
+    const members = images.filter((j) => j.series?.id === s.id);
     const perOp = (e: EngineFigures, ops: number, scale: number): Figure => {
       const samples = e.seconds.samples.map((x) => (x / ops) * scale);
       return figure(samples);
@@ -187,7 +190,7 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
     const scale = s.y === 'us-per-op' ? 1e6 : 1e9;
     const names = new Map<string, { x: number; y: Figure }[]>();
     for (const j of members) {
-      const info = seriesPoint(j);
+      const info = j.series!;
       for (const [e, f] of Object.entries(j.engines) as [EngineName, EngineFigures][]) {
         const name = e === 'tlbemu' ? info.line : ENGINE_TITLES[e];
         if (!names.has(name)) names.set(name, []);
@@ -206,11 +209,6 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
   };
   return { id: s.id, title: s.title, xLabel: s.xLabel, yLabel: s.yLabel, lines, svg: renderPlot(plot) };
 }
-
-// series membership is kept beside the JSON rows (the plan's workloads know it)
-const seriesIndex = new Map<string, { id: string; x: number; line: string }>();
-function seriesOf(j: ImageJson): string | undefined { return seriesIndex.get(j.id)?.id; }
-function seriesPoint(j: ImageJson): { x: number; line: string } { return seriesIndex.get(j.id)!; }
 
 function ratioText(f: Figure | undefined): string {
   return f === undefined ? 'n/a' : `${f.median.toFixed(3)}× (${f.min.toFixed(3)}–${f.max.toFixed(3)})`;
@@ -282,13 +280,13 @@ function markdown(j: BenchResult, input: ReportInput): string {
   o.push('## Guest images: the same image on every engine', '');
   o.push('| workload | unit | tlbemu | Unicorn | QEMU | tlbemu ÷ Unicorn | tlbemu ÷ QEMU | tlbemu ÷ native |');
   o.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const w of j.workloads.filter((x) => seriesIndex.get(x.id) === undefined)) {
+  for (const w of j.workloads.filter((x) => x.series === null)) {
     o.push(`| ${w.title} (\`${w.id}\`) | ${w.unit} | ${rateCell(w.engines.tlbemu, w.skipped.tlbemu)} | ${rateCell(w.engines.unicorn, w.skipped.unicorn)} | ` +
       `${rateCell(w.engines.qemu, w.skipped.qemu)} | ${ratioText(w.ratios.unicorn)} | ${ratioText(w.ratios.qemu)} | ${ratioText(w.ratios.native)} |`);
   }
   o.push('');
   o.push('Per workload (tlbemu\'s own counters in the measured repetition; why a peer was skipped):', '');
-  for (const w of j.workloads.filter((x) => seriesIndex.get(x.id) === undefined)) {
+  for (const w of j.workloads.filter((x) => x.series === null)) {
     const c = w.tlbemu;
     const skips = (Object.entries(w.skipped) as [EngineName, string][]).map(([e, r]) => `${ENGINE_TITLES[e]} skipped: ${r}`);
     o.push(`- \`${w.id}\`: \`${w.params}\`${w.paging === 5 ? ' (5-level paging)' : ''}; ${si(w.ops)} ${w.unit} per repetition; ` +
@@ -333,8 +331,6 @@ function markdown(j: BenchResult, input: ReportInput): string {
 }
 
 export function buildReport(input: ReportInput): { json: BenchResult; markdown: string; svgs: Map<string, string> } {
-  seriesIndex.clear();
-  for (const w of input.plan.images) if (w.series !== undefined) seriesIndex.set(w.id, w.series);
   const images = input.images.map((o) => imageJson(o, input.native));
   const kernels = input.kernels.map(kernelJson);
   const series = input.plan.series.map((s) => seriesJson(s, images, kernels, input.kernels)).filter((s): s is SeriesJson => s !== null);

@@ -14,7 +14,7 @@ import { benchDir } from './paths.js';
 import { EngineFailed, EngineSkipped, ImageResult, ImageSpec } from './engines/types.js';
 import { runOnTlbemu } from './engines/tlbemu.js';
 import { qemuStatus, runOnQemu } from './engines/qemu.js';
-import { ENGINE_TITLES, EngineName, ImageWorkload, KernelWorkload, Plan, plan } from './workloads.js';
+import { EngineName, ImageWorkload, KernelWorkload, Plan, plan } from './workloads.js';
 import type { KernelChildResult } from './kernel-child.js';
 import { buildReport, BenchResult, ImageOutcome, KernelOutcome } from './report.js';
 
@@ -187,20 +187,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   return result.json;
 }
 
-export const BENCH_HELP = `usage: tlbemu bench [--quick] [--rounds N] [--out DIR] [--only ID[,ID...]]
-
-Runs the benchmark workloads on tlbemu and, in the same rounds, on Unicorn (identity-mapped
-single-CPU images) and QEMU (TCG, through the images' PVH entry), with the native TLB floors of
-this host; writes results.json, results.md and one SVG plot per scaling series.
-
-options:
-  --quick        small sizes and 5 rounds (a smoke test: under a minute)
-  --rounds N     measured rounds after the warm-up round (default 5)
-  --out DIR      output directory (default bench/results, or bench/results/quick)
-  --only IDS     comma-separated workload id prefixes (e.g. walk-4k,hotplug)
-  --help         show this help
-`;
-
 /** Parses the bench options; throws an Error with a one-line message for bad ones; null for --help. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
   const o: BenchOptions = { quick: false };
@@ -238,7 +224,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(
     process.exit(2);
   }
   if (o === null) {
-    process.stdout.write(BENCH_HELP);
+    process.stdout.write('usage: node dist/bench/run.js [--quick] [--rounds N] [--out DIR] [--only ID[,ID...]] (see tlbemu bench --help)\n');
   } else {
     await runBench(o);
   }

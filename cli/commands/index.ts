@@ -4,6 +4,7 @@ import { runCommand } from './run.js';
 import { bootCommand } from './boot.js';
 import { scenariosCommand } from './scenarios.js';
 import { demoCommand } from './demo.js';
+import { benchCommand } from './bench.js';
 import { ptdiffCommand } from './ptdiff.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand, ptdiffCommand];
+export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand, ptdiffCommand, benchCommand];

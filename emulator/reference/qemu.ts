@@ -64,6 +64,7 @@ export interface QemuRunResult {
   end: QemuEnd;
   /** Everything the guest wrote to COM1. */
   serial: string;
+  /** QEMU's own messages (its stdout and stderr). */
   stderr: string;
   args: string[];
   elapsedMs: number;
@@ -182,7 +183,7 @@ export function haltedWithInterruptsOff(infoRegisters: string): boolean {
 
 /** A QEMU message that is an error, not a warning. */
 function qemuError(stderr: string): string | undefined {
-  return stderr.split('\n').find((l) => /^qemu-system-[\w-]+: /.test(l) && !/: warning: /.test(l) && !/terminating on signal/.test(l));
+  return stderr.split('\n').find((l) => /^qemu(-system-[\w-]+)?: /.test(l) && !/: warning: /.test(l) && !/terminating on signal/.test(l));
 }
 
 /** Boots `opts.image` under QEMU and waits for one of the ends in QemuEnd. */
@@ -211,19 +212,22 @@ export async function runQemu(opts: QemuRunOptions): Promise<QemuRunResult> {
 
   let end: QemuEnd | null = null;
   let qmp: Qmp | null = null;
+  // QMP answers only once machine init (kernel loading included) has succeeded, and the guest runs only
+  // after "cont": an exit before that is QEMU failing, whatever its status
+  let started = false;
   try {
     qmp = await Promise.race([connectQmp(qmpPath, start + timeoutMs), exited.then(() => null), failed]);
-    if (qmp !== null) {
-      await qmp.command('qmp_capabilities');
+    if (qmp !== null && (await qmp.command('qmp_capabilities')) !== undefined) {
+      started = true;
       await qmp.command('cont');
     }
     // poll the CPU until QEMU exits, the CPU sits in HLT with IF = 0, or time runs out
-    while (st.exit === null && qmp !== null) {
-      if (Date.now() - start >= timeoutMs) { end = 'timeout'; break; }
+    while (started && st.exit === null && qmp !== null) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
       if (st.exit !== null || qmp.closed) continue;
       const regs = await qmp.command('human-monitor-command', { 'command-line': 'info registers' });
       if (typeof regs === 'string' && haltedWithInterruptsOff(regs)) { end = 'halted'; break; }
+      if (Date.now() - start >= timeoutMs) { end = 'timeout'; break; }
     }
   } finally {
     qmp?.close();
@@ -242,7 +246,7 @@ export async function runQemu(opts: QemuRunOptions): Promise<QemuRunResult> {
   if (end === 'halted') return result(0, 'halted');
   const code = exit?.code ?? null;
   const err = qemuError(st.stderr);
-  if (code !== null && code % 2 === 1 && !(code === 1 && err !== undefined)) return result(code, 'debug-exit');
+  if (started && code !== null && code % 2 === 1 && !(code === 1 && err !== undefined)) return result(code, 'debug-exit');
   if (code === 0 && qmp?.events.some((e) => e.event === 'SHUTDOWN' && e.data?.reason === 'guest-reset')) {
     return result(6, 'reset');
   }

@@ -195,7 +195,7 @@ describe('run options', () => {
     expect(c0.segments.cs).toBe('0x10');
     expect(c0.counters.instructions).toBeGreaterThan(10);
     expect(c0.counters.mmu.walks).toBeGreaterThan(0);
-    expect(c0.counters.mmu.flushes['mov-cr3']).toEqual({ count: 0, dropped: 0, droppedGlobal: 0 });
+    expect(c0.counters.mmu.flushes['mov-cr3']).toEqual({ count: 0, dropped: 0, droppedGlobal: 0, pscDropped: 0 });
     expect(j.cpus[1].halted).toBe(true);
     expect(j.instructions).toBe(c0.counters.instructions + j.cpus[1].counters.instructions);
     expect(j.serial.transmitted).toBe('exiting with 5\n'.length);
