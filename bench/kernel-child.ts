@@ -29,7 +29,7 @@ export interface KernelChildResult {
   walks: number;
   /** Host bytes of guest frames the emulator allocated (it allocates a frame on its first write). */
   guestFrameBytes: number;
-  /** The process's peak resident set (getrusage ru_maxrss). */
+  /** The process's peak resident set (VmHWM: ru_maxrss would also count the parent's pages at fork). */
   peakRssBytes: number;
   /** The guest's own summary: page sizes of its direct map. */
   directMap: { '4k': number; '2m': number; '1g': number } | null;
@@ -39,6 +39,17 @@ export interface KernelChildResult {
 function parseDirectMap(text: string): KernelChildResult['directMap'] {
   const m = /DirectMap4k (\d+), DirectMap2M (\d+), DirectMap1G (\d+)/.exec(text);
   return m === null ? null : { '4k': Number(m[1]), '2m': Number(m[2]), '1g': Number(m[3]) };
+}
+
+/** Peak resident set of this process: /proc/self/status VmHWM (Linux), else getrusage's maxrss. */
+function peakRss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 export function runKernel(spec: KernelChildSpec): KernelChildResult {
@@ -73,7 +84,7 @@ export function runKernel(spec: KernelChildSpec): KernelChildResult {
   if (!/result PASS/.test(text)) result += `; console: ${text.trim().split('\n').slice(-2).join(' | ')}`;
   return {
     runMs, processMs: performance.now(), instructions, walks: spec.model ? -1 : walks, guestFrameBytes,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, directMap: parseDirectMap(text), result,
+    peakRssBytes: peakRss(), directMap: parseDirectMap(text), result,
   };
 }
 

@@ -93,7 +93,7 @@ static struct {
 } result;
 
 static const char *const known_params[] = {
-	"loglevel", "printk.time", "noinvpcid", "nogbpages", "lapic_period", "pmem", "hotplug",
+	"loglevel", "printk.time", "noinvpcid", "nogbpages", "debug_pagealloc", "lapic_period", "pmem", "hotplug",
 	"repeat", "ptdump", "remap", "change", "change-noflush", "noflush-teardown", "noreader", "migrate", "bug",
 };
 

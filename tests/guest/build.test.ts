@@ -168,6 +168,8 @@ beforeAll(() => {
   const src = join(ROOT, 'guest');
   cpSync(src, guest, { recursive: true, filter: (p) => !relative(src, p).split(/[\\/]/).includes('build') });
   expect(existsSync(join(guest, 'build'))).toBe(false);
+  // the PVH entry every image links in (guest/Makefile: ../boot/pvh/pvh-entry.S)
+  cpSync(join(ROOT, 'boot', 'pvh'), join(work, 'boot', 'pvh'), { recursive: true });
   execFileSync('make', ['-C', guest, `-j${Math.max(1, cpus().length)}`], { stdio: 'pipe', maxBuffer: 64 << 20 });
   for (const v of VARIANTS) images.set(v, new Elf(readFileSync(join(guest, 'build', `tlbemu-kernel-${v}.elf`))));
 }, 1_800_000);
@@ -212,6 +214,14 @@ describe('guest kernel build (make -C guest from a clean tree)', () => {
       expect(p.memsz).toBeGreaterThanOrEqual(p.filesz);
     }
     expect(elf.segments.some((p) => p.type === 1 && (p.flags & 1) !== 0 && (p.flags & 2) !== 0)).toBe(false); // no W+X
+    // the PVH entry's .note.Xen (XEN_ELFNOTE_PHYS32_ENTRY = physical pvh_start32) in a PT_NOTE inside the rodata PT_LOAD
+    const notes = elf.segments.filter((p) => p.type === 4);
+    expect(notes.length).toBe(1);
+    expect(notes[0].vaddr).toBe(elf.section('.note.Xen').addr);
+    expect(notes[0].vaddr >= loads[1].vaddr && notes[0].vaddr + BigInt(notes[0].filesz) <= loads[1].vaddr + BigInt(loads[1].filesz)).toBe(true);
+    const desc = elf.bytes(notes[0].vaddr, 24);
+    expect([desc.readUInt32LE(0), desc.readUInt32LE(4), desc.readUInt32LE(8)]).toEqual([4, 8, 18]);
+    expect(desc.readBigUInt64LE(16)).toBe(elf.sym('pvh_start32').value - START_KERNEL_MAP);
   });
 
   it.each(VARIANTS)('%s: has __bug_table, __ex_table, .tlbemu_abi and a zero-based NOBITS .data..percpu', (v) => {

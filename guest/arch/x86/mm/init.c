@@ -57,10 +57,18 @@ static void cr4_set_bits_and_update_boot(unsigned long mask)
 	cr4_set_bits(mask);
 }
 
+/* debug_pagealloc=on (mm/page_alloc.c early_debug_pagealloc): the direct map uses 4 KiB pages only */
+static bool __init debug_pagealloc_enabled(void)
+{
+	const char *v = cmdline_get_value("debug_pagealloc", NULL);
+
+	return v && (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "y"));
+}
+
 static noinline __noclone void __init probe_page_size_mask(void)
 {
-	/* 2 MiB pages whenever the CPU has PSE (no debug-pagealloc in this kernel) */
-	if (boot_cpu_has(X86_FEATURE_PSE))
+	/* 2 MiB pages whenever the CPU has PSE, unless debug-pagealloc wants 4 KiB ones */
+	if (boot_cpu_has(X86_FEATURE_PSE) && !debug_pagealloc_enabled())
 		page_size_mask |= 1 << PG_LEVEL_2M;
 	else
 		direct_gbpages = 0;
