@@ -20,7 +20,7 @@ import { buildReport, BenchResult, ImageOutcome, KernelOutcome } from './report.
 
 export interface BenchOptions {
   quick: boolean;
-  /** Measured rounds (after the warm-up); default 5. */
+  /** Measured rounds (after the warm-up); default 5, or 3 with quick. */
   rounds?: number;
   /** Output directory; default bench/results (full) or bench/results/quick. */
   out?: string;
@@ -62,7 +62,7 @@ function runKernelChild(w: KernelWorkload): KernelChildResult & { wallMs: number
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const rounds = Math.max(1, opts.rounds ?? 5);
+  const rounds = Math.max(1, opts.rounds ?? (opts.quick ? 3 : 5));
   const out = resolve(opts.out ?? (opts.quick ? join(benchDir(), 'results', 'quick') : join(benchDir(), 'results')));
   const p: Plan = plan(opts.quick);
   const images = p.images.filter((w) => selected(w.id, opts.only));

@@ -1,6 +1,6 @@
 // Hand-written SVG line plots for the scaling series: axes with ticks and labels, one polyline per
 // engine (or configuration) with a dot per point and a min-max bar, an optional dashed least-squares
-// line, and a legend. Linear or log2 x axis; linear y axis from 0.
+// line, and a legend under the plot. Linear or log2 x axis; linear y axis from 0.
 
 export interface PlotLine {
   name: string;
@@ -21,7 +21,8 @@ export interface Plot {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf'];
-const W = 760, H = 480;
+const W = 760, H = 470;
+const LEGEND_ROW = 20;
 const M = { left: 80, right: 24, top: 64, bottom: 64 };
 
 function esc(s: string): string {
@@ -42,6 +43,7 @@ export function niceTicks(max: number, count = 5): number[] {
 
 function fmt(v: number): string {
   if (v === 0) return '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e5) return String(v);
   const a = Math.abs(v);
   if (a >= 1e9) return `${+(v / 1e9).toPrecision(3)}G`;
   if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
@@ -70,8 +72,9 @@ export function renderPlot(p: Plot): string {
   const X = (x: number): number => M.left + (((p.xLog2 ? Math.log2(x) : x) - xMin) / (xMax - xMin)) * pw;
   const Y = (y: number): number => M.top + ph - (y / yTop) * ph;
   const o: string[] = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">`);
-  o.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
+  const total = H + p.lines.length * LEGEND_ROW + 8;
+  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${total}" viewBox="0 0 ${W} ${total}" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">`);
+  o.push(`<rect x="0" y="0" width="${W}" height="${total}" fill="#ffffff"/>`);
   o.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${esc(p.title)}</text>`);
   if (p.note) o.push(`<text x="${W / 2}" y="44" text-anchor="middle" font-size="12" fill="#555555">${esc(p.note)}</text>`);
   // grid and ticks
@@ -109,17 +112,14 @@ export function renderPlot(p: Plot): string {
     o.push(`<polyline points="${path}" fill="none" stroke="${c}" stroke-width="2.2"/>`);
     for (const q of l.points) o.push(`<circle cx="${X(q.x).toFixed(1)}" cy="${Y(q.y).toFixed(1)}" r="3.5" fill="${c}"/>`);
   });
-  // legend (top left, inside the plot)
-  const lx = M.left + 14;
-  let ly = M.top + 14;
-  const entries = p.lines.map((l, k) => ({ l, c: COLORS[k % COLORS.length] }));
-  const longest = Math.max(...entries.map(({ l }) => (l.name + (l.fit ? `  (dashed: linear fit, R² ${l.fit.r2.toFixed(3)})` : '')).length));
-  o.push(`<rect x="${lx - 8}" y="${ly - 12}" width="${Math.min(pw - 12, 40 + longest * 7.2)}" height="${entries.length * 20 + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`);
-  for (const { l, c } of entries) {
-    o.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${c}" stroke-width="2.5"/>`);
-    const label = l.name + (l.fit ? `  (dashed: linear fit, R² ${l.fit.r2.toFixed(3)})` : '');
-    o.push(`<text x="${lx + 30}" y="${ly}" dominant-baseline="middle">${esc(label)}</text>`);
-    ly += 20;
+  // legend under the x axis label, one line per entry
+  let ly = H + 4;
+  for (const { l, c } of p.lines.map((l, k) => ({ l, c: COLORS[k % COLORS.length] }))) {
+    o.push(`<line x1="${M.left}" y1="${ly}" x2="${M.left + 26}" y2="${ly}" stroke="${c}" stroke-width="2.5"/>`);
+    o.push(`<circle cx="${M.left + 13}" cy="${ly}" r="3.5" fill="${c}"/>`);
+    const label = l.name + (l.fit ? `   (dashed: least-squares line, R² ${l.fit.r2.toFixed(3)})` : '');
+    o.push(`<text x="${M.left + 36}" y="${ly}" dominant-baseline="middle">${esc(label)}</text>`);
+    ly += LEGEND_ROW;
   }
   o.push('</svg>');
   return o.join('\n') + '\n';

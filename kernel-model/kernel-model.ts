@@ -27,6 +27,8 @@ export interface KernelModelOptions {
   verbose: boolean;
   modules: ModuleMap;
   hardwareName?: string;
+  /** With --verbose: disassembles the Code: bytes (Capstone) under the report. */
+  disassemble?: (bytes: Uint8Array, address: bigint) => string[];
 }
 
 export interface WarningRecord {
@@ -256,6 +258,10 @@ export class KernelModel {
       hardwareName: this.opts.hardwareName ?? 'tlbemu virtual machine, BIOS none',
       modules: this.opts.modules.names(),
       ripSymbol: ripSym.text, codeBefore, codeAt, callTrace,
+      disassembly: this.opts.verbose && this.opts.disassemble !== undefined && codeAt.every((b) => b !== null)
+        ? ['Code starting with the faulting instruction', '===========================================',
+          ...this.opts.disassemble(Uint8Array.from(codeAt as number[]), rip)]
+        : undefined,
     }, file, e.line, !warning)];
     return {
       kind: warning ? 'WARNING' : 'BUG', cpu: cpu.index, pid: task.pid, comm: task.comm, file, line: e.line,

@@ -431,9 +431,15 @@ pvh_long:
     lea rax, [r14 - LDR_PGTABLE]
     mov [rdi + BI_PGTABLE_LEN], rax
 
-    /* the contract entry state */
-    push 0x2
-    popfq
+    /* the contract entry state: FS/GS bases 0, GPRs 0 but RSI/RSP, RFLAGS = 0x2 (set last) */
+    mov ecx, 0xc0000100
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    inc ecx
+    wrmsr
+    inc ecx
+    wrmsr
     mov rax, [rip + pvh_entry_points]
     test rax, rax
     jnz 1f
@@ -457,7 +463,9 @@ pvh_long:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
-    ret                                         /* to _start, RSP = LDR_STACK_TOP */
+    push 0x2
+    popfq
+    ret                                         /* to the entry, RSP = LDR_STACK_TOP */
 
 /*
  * Maps the 4 KiB page at RDI to the PTE value RSI, creating tables (P|RW) as needed and splitting a

@@ -13,8 +13,8 @@ native TLB-miss and TLB-hit floors of this host, the guest kernel's boot + hot-a
 series; writes results.json, results.md and one SVG plot per series. See bench/README.md.
 
 options:
-  --quick        small sizes (a smoke test: about a minute)
-  --rounds N     measured rounds after the warm-up round (default 5)
+  --quick        small sizes, 3 rounds, no long guest-kernel runs (a smoke test: about a minute)
+  --rounds N     measured rounds after the warm-up round (default 5; 3 with --quick)
   --out DIR      output directory (default bench/results, or bench/results/quick with --quick)
   --only IDS     comma-separated workload id prefixes (e.g. walk-4k,hotplug)
   --help         show this help

@@ -22,6 +22,18 @@ import { UsageError } from '../errors.js';
 import { FdSink, closeSink, openForWrite, writeFully, writeStderr } from '../output.js';
 import { readImage } from './run.js';
 import type { Command } from './command.js';
+import { Disassembler, disassembler } from '../../emulator/reference/capstone.js';
+
+/** objdump-style lines: offset from the first byte, the bytes, the instruction. */
+export function disassemblyLines(dis: Disassembler, bytes: Uint8Array, at: bigint): string[] {
+  const out: string[] = [];
+  for (const i of dis.disassemble(bytes, at)) {
+    const off = Number(i.address - at);
+    const hex = Array.from(bytes.subarray(off, off + i.size), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    out.push(`${off.toString(16).padStart(4)}:\t${hex.padEnd(21)}\t${i.mnemonic}${i.opStr ? ' ' + i.opStr : ''}`);
+  }
+  return out;
+}
 
 /** Exit status when a scenario's outcome differs from its expectation (DESIGN.md). */
 export const EXIT_OUTCOME_DIFFERS = 10;
@@ -171,7 +183,8 @@ export interface BootReport {
 }
 
 /** Boots per the settings; returns the report and the process status. Console text goes to `console`. */
-export function bootGuest(s: BootSettings, console: { write(b: Uint8Array): void }, progress?: (n: number) => void): { report: BootReport; status: number } {
+export function bootGuest(s: BootSettings, console: { write(b: Uint8Array): void }, progress?: (n: number) => void,
+  disassemble?: (bytes: Uint8Array, address: bigint) => string[]): { report: BootReport; status: number } {
   const imagePath = s.image !== '' ? s.image : guestImage(s.variant);
   const image: ElfImage = readImage(imagePath);
   const m = new Machine({ cpus: s.cpus, serial: console });
@@ -186,7 +199,7 @@ export function bootGuest(s: BootSettings, console: { write(b: Uint8Array): void
   const emit = (text: string) => { m.serial.flush(); console.write(Buffer.from(text, 'latin1')); };
   const km = new KernelModel(m, image, {
     emit, diag: (t) => writeStderr(t), checkTlb: s.checkTlb, trace: s.trace, verbose: s.verbose,
-    modules: ModuleMap.forImage(imagePath),
+    modules: ModuleMap.forImage(imagePath), disassemble,
   });
   m.setHooks(km.hooks());
   let r: RunResult;
@@ -286,9 +299,10 @@ export const bootCommand: Command = {
   name: 'boot',
   summary: 'boot the guest kernel (a scenario or an image) with the kernel model attached',
   help: () => HELP,
-  run(argv: readonly string[]): number {
+  async run(argv: readonly string[]): Promise<number> {
     const s = parseBootArgs(argv);
     if (s === null) { writeFully(1, Buffer.from(HELP)); return 0; }
+    const dis = s.verbose ? await disassembler() : null;
     let jsonSink: FdSink | null = null;
     if (s.json !== undefined && s.json !== '-') {
       try { jsonSink = openForWrite(s.json); } catch (e) {
@@ -305,7 +319,7 @@ export const bootCommand: Command = {
         shown = true;
         writeStderr(`\rtlbemu: ${(n / 1e6).toFixed(1)} M instructions, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       } : undefined;
-      const { report, status } = bootGuest(s, stdout, progress);
+      const { report, status } = bootGuest(s, stdout, progress, dis === null ? undefined : (bytes, at) => disassemblyLines(dis, bytes, at));
       if (shown) writeStderr('\n');
       if (report.ptdump !== null && s.ptdump) writeFully(1, Buffer.from(report.ptdump));
       writeFully(1, Buffer.from(summaryLines(report).join('\n') + '\n'));

@@ -6,5 +6,8 @@ import { scenariosCommand } from './scenarios.js';
 import { demoCommand } from './demo.js';
 import { benchCommand } from './bench.js';
 import { ptdiffCommand } from './ptdiff.js';
+import { disasmCommand } from './disasm.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, bootCommand, scenariosCommand, demoCommand, ptdiffCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand, bootCommand, scenariosCommand, demoCommand, ptdiffCommand, disasmCommand, benchCommand,
+];

@@ -23,7 +23,7 @@ import { REG_NAMES, RCX } from '../cpu/state.js';
 import type { E820Range } from '../memory/e820.js';
 import { WalkResult } from '../mmu/walker.js';
 import { PERM_W, PERM_U, PERM_X } from '../mmu/access.js';
-import { Unicorn, UC_ERR_NAMES, UcException, UcState, UcUnmapped, X86_REG, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_FMASK } from './unicorn.js';
+import { Unicorn, NO_EXIT, UC_ERR_NAMES, UcException, UcState, UcUnmapped, X86_REG, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_FMASK } from './unicorn.js';
 import { disassembler, Disassembler } from './capstone.js';
 
 /** Architectural state compared after each step (unsigned BigInts). */
@@ -295,7 +295,14 @@ export function diffStates(a: ArchState, b: ArchState, flagMask = 0n, regMask: r
   return out;
 }
 
-interface OurFault { vector: number; errorCode: number; state: ArchState }
+interface OurFault {
+  vector: number;
+  errorCode: number;
+  /** The state the exception reports, taken when the CPU starts delivering it (after the handler
+   *  that faulted has put back what it changed; RIP on the instruction, CR2 loaded). */
+  state: ArchState;
+  delivered: boolean;
+}
 
 /**
  * The machinery of a lockstep run, usable step by step (the differential tests drive it directly).
@@ -340,15 +347,20 @@ export class LockstepSession {
       fault(ev: FaultEvent) {
         if (self.peeking) return;
         if (self.ourFault === null) {
+          // provisional state (replaced at delivery): the instruction may still undo some of it
           const s = ourState(cpu);
           s.rip = u64(cpu.insnRipLo, cpu.insnRipHi);
           if (ev.vector === 14) s.cr2 = u64(ev.addrLo, ev.addrHi);
-          self.ourFault = { vector: ev.vector, errorCode: ev.errorCode, state: s };
+          self.ourFault = { vector: ev.vector, errorCode: ev.errorCode, state: s, delivered: false };
         }
         prev?.fault?.(ev);
       },
       interrupt(c: number, vector: number, external: boolean) {
         if (external) self.external = true;
+        else if (self.ourFault !== null && !self.ourFault.delivered) {
+          self.ourFault.delivered = true;
+          self.ourFault.state = ourState(cpu);
+        }
         prev?.interrupt?.(c, vector, external);
       },
       tlbFlush(ev) {
@@ -453,7 +465,7 @@ export class LockstepSession {
     const uc = this.uc, stub = this.flushStub;
     if (stub === null) { uc.flushTlb(); return; }
     if (uc.canSetCpl && uc.cpl() !== 0) uc.setCpl(0);
-    const r = uc.run(3, 0n, BigInt(stub));
+    const r = uc.run(3, NO_EXIT, BigInt(stub));
     if (r.exception !== null || r.err !== 0) uc.flushTlb();
   }
 
@@ -668,7 +680,7 @@ export class LockstepSession {
       }
       // QEMU translates ahead: for an instruction that ends exactly at a page boundary it walks the
       // next page and, if that faults, reports the #PF before executing the instruction at all
-      if (n === 1 && uState.rip === lastRip && ucExc.vector === 14 && (ucExc.errorCode & 0x10) !== 0 &&
+      if (n === 1 && uState.rip === lastRip && ucExc.vector === 14 &&
         ucCr2 === ours.rip && (ours.rip & 0xfffn) === 0n && last !== null && lastRip + BigInt(last.len) === ours.rip) {
         this.mask('Unicorn deviation: a fetch fault on the next page is raised before an instruction ending at the page boundary executes', lastRip);
         this.syncRegisters();

@@ -256,6 +256,13 @@ export interface UcTableReg { selector: number; base: bigint; limit: number; fla
 
 interface RamRegion { base: number; size: number; ptr: bigint; view: Uint8Array }
 
+/**
+ * The `until` of a run that has none. uc_emu_start treats its `until` as an exit address, and an
+ * `until` of 0 makes code at linear address 0 unrunnable (a bogus #PF with CR2 = -4096): a
+ * non-canonical address, which no instruction can start at, is used instead.
+ */
+export const NO_EXIT = 0x8000_0000_0000_0001n;
+
 const STATE_IDS = [...GPR_IDS, X86_REG.RIP, X86_REG.EFLAGS, X86_REG.CR0, X86_REG.CR2, X86_REG.CR3, X86_REG.CR4,
   X86_REG.FS_BASE, X86_REG.GS_BASE, X86_REG.MSR];
 const MMAP_PROT_RW = 3, MMAP_PRIVATE_ANON = 0x22;
@@ -569,11 +576,11 @@ export class Unicorn {
 
   /**
    * Runs from RIP (or `begin`) for at most `count` instructions (0 = no limit) or until `until`
-   * (and at most `timeoutUs` microseconds when non-zero). A REP string instruction counts one
+   * (and at most `timeoutUs` microseconds when non-zero; `until` defaults to NO_EXIT). A REP string instruction counts one
    * instruction per iteration (QEMU loops on it): run it with `until` set to the next instruction.
    * Exceptions end the run (RIP stays on the faulting instruction); #UD comes back as vector 6.
    */
-  run(count: number, until: bigint = 0n, begin?: bigint, timeoutUs = 0): UcRunResult {
+  run(count: number, until: bigint = NO_EXIT, begin?: bigint, timeoutUs = 0): UcRunResult {
     const start = begin ?? this.reg(X86_REG.RIP);
     this.pending = null;
     this.unmapped = null;

@@ -2,8 +2,7 @@
 // The tests run a snapshot of dist/ taken once per worker and checked to load, so that a build started
 // meanwhile (another `tsc -p .` rewriting dist/) cannot hand them half-written modules.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +15,10 @@ function cliPath(): string {
   if (snapshot !== null) return snapshot;
   let last = '';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const dir = mkdtempSync(join(tmpdir(), 'tlbemu-dist-'));
+    // inside the repository (under node_modules/.cache) so that the snapshot resolves npm packages
+    const base = join(REPO_ROOT, 'node_modules', '.cache', 'tlbemu-test-dist');
+    mkdirSync(base, { recursive: true });
+    const dir = mkdtempSync(join(base, 'd-'));
     cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
     cpSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
     const main = join(dir, 'dist', 'cli', 'main.js');

@@ -96,8 +96,9 @@ export class InsnRig {
     mem.writeBytes(DATA_BASE, data);
     const stack = randomBytes(STACK_TOP - STACK_LOW, c.dataSeed ^ 0x5a5a5a5a);
     mem.writeBytes(STACK_LOW, stack);
+    // both engines' low memory back to pristine if a wild store changed it on either side
     const low = mem.readBytes(0, STACK_LOW);
-    if (Buffer.compare(low, this.pristine) !== 0) {
+    if (Buffer.compare(low, this.pristine) !== 0 || Buffer.compare(this.uc.view(0, STACK_LOW)!, this.pristine) !== 0) {
       mem.writeBytes(0, this.pristine);
       s.syncPhysical(0, STACK_LOW);
     }
@@ -120,8 +121,9 @@ export class InsnRig {
     cpu.mmu.invpcid(2, 0, 0, 0);
     // Unicorn takes the same state
     s.syncPhysical(CODE_BASE, code.length);
-    s.syncPhysical(DATA_BASE, data.length, false);
-    s.syncPhysical(STACK_LOW, stack.length, false);
+    // (code translated from them goes too: a wild RET may have executed data)
+    s.syncPhysical(DATA_BASE, data.length);
+    s.syncPhysical(STACK_LOW, stack.length);
     s.syncRegisters();
     const before = s.instructions;
     let divergence: Divergence | null = null;
@@ -131,6 +133,13 @@ export class InsnRig {
       if (r.stop !== null) break;
     }
     if (divergence === null) divergence = this.compareRegions();
+    if (divergence !== null) {
+      // a diverging case may leave the engines' memories different anywhere: make them equal again so
+      // that the next case (fast-check shrinking runs many) starts from one state
+      s.fullResync = true;
+      s.resyncAll();
+      s.fullResync = false;
+    }
     const instructions = s.instructions - before;
     const exception = cpu.stopped && (cpu.tripleFaultReport as TripleFaultReport | null) !== null ? vectorOf((cpu.tripleFaultReport as unknown as TripleFaultReport).chain[0]) : -1;
     const text = divergence === null ? '' : formatLockstepReport({

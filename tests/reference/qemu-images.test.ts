@@ -31,6 +31,7 @@ interface ImageCase {
 
 // One CPU on both sides: the PVH entry starts only CPU 0 (see TLBEMU_ONLY).
 const CASES: ImageCase[] = [
+  { image: 'entry-state', status: 1 }, // registers, CRs, EFER, GDTR/IDTR, selectors, boot-info pointers: identical
   { image: 'arith', status: 1 },
   { image: 'strings', status: 1 },
   { image: 'exception', status: 1 }, // #PF error codes for rodata writes and data fetches: the PVH entry maps segments like the loader
