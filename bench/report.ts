@@ -197,7 +197,9 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
         names.get(name)!.push({ x: info.x, y: perOp(f, j.ops, scale) });
       }
     }
-    for (const [name, pts] of names) line(name, pts, s.fit);
+    // tlbemu's lines first, then the peers
+    const order = [...names.keys()].sort((a, b) => Number(!a.startsWith('tlbemu')) - Number(!b.startsWith('tlbemu')));
+    for (const name of order) line(name, names.get(name)!, s.fit);
   }
   if (lines.length === 0) return null;
   const plot: Plot = {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBenchImage } from './images.js';
 import { buildNative, chaseNs, tscHz } from './native.js';
-import { benchDir } from './paths.js';
+import { benchDir, repoRoot } from './paths.js';
 import { EngineFailed, EngineSkipped, ImageResult, ImageSpec } from './engines/types.js';
 import { runOnTlbemu } from './engines/tlbemu.js';
 import { qemuStatus, runOnQemu } from './engines/qemu.js';
@@ -149,8 +149,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     }
   }
 
-  // the guest kernel: one fresh process per run (a user's cold start), no warm-up
+  // the guest kernel: one fresh process per run (a user's cold start), no warm-up; make brings the
+  // images up to date with the guest's sources first
   const kernelOut: KernelOutcome[] = [];
+  if (kernels.length > 0) {
+    const mk = spawnSync('make', ['-C', join(repoRoot(), 'guest'), '-s'], { encoding: 'utf8', timeout: 600_000 });
+    if (mk.error || mk.status !== 0) {
+      notices.push(`guest kernel skipped: make -C guest failed (${mk.error?.message ?? mk.stderr.trim().split('\n').pop()})`);
+      kernels.length = 0;
+    }
+  }
   const kernelRounds = rounds;
   for (const w of kernels) {
     const o: KernelOutcome = { workload: w, runs: [], errors: [] };

@@ -94,7 +94,9 @@ export function renderPlot(p: Plot): string {
   o.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="#333333"/>`);
   o.push(`<text x="${M.left + pw / 2}" y="${H - 16}" text-anchor="middle">${esc(p.xLabel)}${p.xLog2 ? ' (log scale)' : ''}</text>`);
   o.push(`<text x="18" y="${M.top + ph / 2}" text-anchor="middle" transform="rotate(-90 18 ${M.top + ph / 2})">${esc(p.yLabel)}</text>`);
-  // lines
+  // lines, clipped to the plot area
+  o.push(`<clipPath id="plot-area"><rect x="${M.left}" y="${M.top - 6}" width="${pw + 6}" height="${ph + 6}"/></clipPath>`);
+  o.push('<g clip-path="url(#plot-area)">');
   p.lines.forEach((l, k) => {
     const c = COLORS[k % COLORS.length];
     if (l.fit !== undefined && l.points.length >= 2) {
@@ -112,6 +114,7 @@ export function renderPlot(p: Plot): string {
     o.push(`<polyline points="${path}" fill="none" stroke="${c}" stroke-width="2.2"/>`);
     for (const q of l.points) o.push(`<circle cx="${X(q.x).toFixed(1)}" cy="${Y(q.y).toFixed(1)}" r="3.5" fill="${c}"/>`);
   });
+  o.push('</g>');
   // legend under the x axis label, one line per entry
   let ly = H + 4;
   for (const { l, c } of p.lines.map((l, k) => ({ l, c: COLORS[k % COLORS.length] }))) {

@@ -133,7 +133,7 @@ export function plan(quick: boolean): Plan {
     });
   });
   // flush_tlb_all-style shootdowns by IPI, 1 -> 64 CPUs (tlbemu only)
-  const shootN = quick ? 20 : 200;
+  const shootN = quick ? 200 : 2000;
   for (const cpus of quick ? [1, 4, 16] : [1, 2, 4, 8, 16, 32, 64]) {
     images.push({
       ...base, image: 'shootdown', id: `shootdown-${cpus}`, title: `all-CPU shootdowns by IPI, ${cpus} CPUs`, cpus,

@@ -180,13 +180,20 @@ export function undefinedEffects(i: Insn, preRcx: bigint, post: { rflags: bigint
  * Where Unicorn 2.0.1 (QEMU 5.0's translator) departs from the SDM, measured against hand-computed
  * results in tests/reference/regressions.test.ts. tlbemu follows the SDM; these bits are not compared.
  */
-export function unicornDeviations(i: Insn): Undefined | null {
+export function unicornDeviations(i: Insn, post: { rflags: bigint }): Undefined | null {
   const op = i.op, reg = i.reg & 7;
+  const preZf = (_i: Insn) => (post.rflags & ZF) !== 0n; // CMPXCHG: ZF=1 after means it succeeded
   if ((op === 0xf6 || op === 0xf7) && reg === 3 && i.lock) {
     return { flags: SF | ZF | PF, regs: [], reason: 'Unicorn deviation: LOCK NEG sets SF, ZF, PF from the old value, not the result' };
   }
   if ((op === 0x1a4 || op === 0x1a5 || op === 0x1ac || op === 0x1ad) && i.isMem) {
-    return { flags: CF | OF, regs: [], reason: 'Unicorn deviation: SHLD/SHRD with a memory destination computes CF (and OF) wrongly' };
+    return { flags: CF | OF, regs: [], reason: 'Unicorn deviation: SHLD/SHRD with a memory destination computes CF/OF wrongly under a memory-write hook (lockstep installs one)' };
+  }
+  if ((op === 0xd2 || op === 0xd3) && i.isMem) {
+    return { flags: CF | OF, regs: [], reason: 'Unicorn deviation: a shift or rotate by CL of memory computes CF/OF wrongly under a memory-write hook (lockstep installs one)' };
+  }
+  if (op === 0x1b1 && i.osize === 4 && preZf(i)) {
+    return { flags: 0n, regs: [0], reason: 'Unicorn deviation: a 32-bit CMPXCHG that succeeds still writes EAX (zero-extending RAX); the SDM writes the accumulator only on failure' };
   }
   return null;
 }
@@ -205,7 +212,7 @@ export function knownDifferences(i: Insn, preRcx: bigint, post: { rflags: bigint
   const out: Undefined[] = [];
   const u = undefinedEffects(i, preRcx, post);
   if (u !== null) out.push(u);
-  const d = unicornDeviations(i);
+  const d = unicornDeviations(i, post);
   if (d !== null) out.push(d);
   return out;
 }
@@ -638,6 +645,11 @@ export class LockstepSession {
 
     if (fault !== null) {
       if (ucExc === null) {
+        if (fault.vector === 6 && isFpuOrSimd(this.bytesAt(lastRip))) {
+          this.mask('x87/MMX/SSE instruction: tlbemu has none (its CPUID says so), Unicorn executes it', lastRip);
+          this.resyncAll();
+          return { divergence: null, stop: stopAfter() };
+        }
         return { divergence: mk('exception', [], 'tlbemu raised an exception, Unicorn did not', fault.state), stop: 'divergence' };
       }
       const diffs: FieldDiff[] = [];
@@ -755,7 +767,14 @@ export class LockstepSession {
   /** Our state (registers and every page that differs) becomes Unicorn's. */
   resyncAll(): void {
     this.syncRegisters();
-    if (this.fullResync) this.syncDifferingPages();
+    if (this.fullResync) { this.syncDifferingPages(); return; }
+    // at least the pages Unicorn wrote in the last batch take our bytes
+    for (const w of this.writes) {
+      for (const a of [w.address, w.address + BigInt(w.size - 1)]) {
+        const p = this.cpu.mmu.debugTranslate(Number(a & 0xffffffffn) | 0, Number((a >> 32n) & 0xffffffffn) | 0);
+        if (p >= 0) this.syncPhysical(p, 1);
+      }
+    }
   }
 
   private syncDifferingPages(): void {
@@ -888,6 +907,23 @@ export class LockstepSession {
     }
     return false;
   }
+}
+
+/** x87 (D8-DF, 9B), MMX and SSE encodings (0F 10-17, 28-2F, 38/3A maps, 50-7F, AE /0-/3, C2-C6,
+ *  D0-FF), after legacy prefixes and REX. */
+export function isFpuOrSimd(b: Uint8Array): boolean {
+  let p = 0;
+  while (p < b.length && (b[p] === 0x66 || b[p] === 0x67 || b[p] === 0xf2 || b[p] === 0xf3 || b[p] === 0xf0 ||
+    b[p] === 0x26 || b[p] === 0x2e || b[p] === 0x36 || b[p] === 0x3e || b[p] === 0x64 || b[p] === 0x65)) p++;
+  if (p < b.length && (b[p] & 0xf0) === 0x40) p++;
+  if (p >= b.length) return false;
+  const o = b[p];
+  if ((o >= 0xd8 && o <= 0xdf) || o === 0x9b) return true;
+  if (o !== 0x0f || p + 1 >= b.length) return false;
+  const o2 = b[p + 1];
+  if (o2 === 0xae) return p + 2 < b.length && ((b[p + 2] >> 3) & 7) <= 3 && (b[p + 2] >> 6) !== 3;
+  return (o2 >= 0x10 && o2 <= 0x17) || (o2 >= 0x28 && o2 <= 0x2f) || o2 === 0x38 || o2 === 0x3a ||
+    (o2 >= 0x50 && o2 <= 0x7f) || (o2 >= 0xc2 && o2 <= 0xc6) || o2 >= 0xd0 || o2 === 0x0e || o2 === 0x77;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -8,6 +8,7 @@
 // a minimal case; a real emulator bug found this way becomes a test in regressions.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
 import { disassembler } from '../../emulator/reference/capstone.js';
 import { generateCorpus } from './corpus.js';
 import { assembleBatch } from './asm-batch.js';
@@ -18,8 +19,9 @@ const TARGET = 200_000 * SCALE;
 const FIXED_SEED = 0x7eb1e5;
 const FRESH_SEED = Number(process.env.TLBEMU_FUZZ_SEED ?? (Date.now() % 0x7fffffff));
 const POOL = 1500;
+const TRACE = process.env.TLBEMU_FUZZ_TRACE;
 
-interface Item { text: string; bytes: Uint8Array }
+interface Item { text: string; bytes: Uint8Array; neutral: boolean }
 
 let rig: InsnRig;
 beforeAll(async () => { rig = new InsnRig(await disassembler()); });
@@ -49,8 +51,16 @@ function caseArb(poolSize: number) {
 
 type Case = ReturnType<typeof caseArb> extends fc.Arbitrary<infer T> ? T : never;
 
+/** Snippets that leave RSP where they found it: only those may be called (a CALL wrapper returns
+ *  through whatever the snippet left on the stack). */
+function stackNeutral(text: string): boolean {
+  const count = (re: RegExp) => (text.match(re) ?? []).length;
+  return count(/\bpush/g) === count(/\bpop/g) && count(/\benter\b/g) === count(/\bleave\b/g) &&
+    !/\b(sub|add|and|or|xor|adc|sbb|lea|mov|xchg|xadd|cmpxchg|pop|inc|dec|neg|not|shl|shr|sar|rol|ror|rcl|rcr|shld|shrd|bts|btr|btc|set\w+|cmov\w+|bsf|bsr|imul|popcnt|tzcnt|lzcnt|movzx|movsx|movsxd|bswap)\s+(rsp|esp|sp|spl)\b/.test(text);
+}
+
 function build(pool: Item[], c: Case): CaseInput {
-  const parts = c.items.map((it) => wrap(pool[it.k].bytes, it.wrap, it.cc));
+  const parts = c.items.map((it) => wrap(pool[it.k].bytes, pool[it.k].neutral || it.wrap < 8 ? it.wrap : 99, it.cc));
   const code = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { code.set(p, o); o += p.length; }
@@ -70,7 +80,7 @@ function pool(seed: number): { items: Item[]; tlbemuUd: Map<string, number>; uni
     const name = text.split('\n').find((l) => /^(lock |rep\w* )?[a-z]/.test(l) && !/^(lea|mov|push|pop|cmp|std|cld) /.test(l))?.split(' ')[0] ?? text.split('\n')[0].split(' ')[0];
     if (d && ours === 6 && theirs !== 6) { tlbemuUd.set(name, (tlbemuUd.get(name) ?? 0) + 1); return; }
     if (d && theirs === 6 && ours !== 6) { unicornUd.set(name, (unicornUd.get(name) ?? 0) + 1); return; }
-    items.push({ text, bytes: bytes[k] });
+    items.push({ text, bytes: bytes[k], neutral: stackNeutral(text) });
   });
   return { items, tlbemuUd, unicornUd };
 }
@@ -83,6 +93,8 @@ function fuzz(seed: number, target: number): { instructions: number; cases: numb
   let instructions = 0, cases = 0, exceptions = 0, chunk = 0;
   while (instructions < target) {
     fc.assert(fc.property(caseArb(p.items.length), (c) => {
+      // a native crash in Unicorn ends the process: TLBEMU_FUZZ_TRACE=FILE keeps the case about to run
+      if (TRACE) writeFileSync(TRACE, `${c.items.map((it) => p.items[it.k].text.replace(/\n/g, '; ')).join(' | ')}\n${JSON.stringify(c, (_k, v) => typeof v === 'bigint' ? v.toString() : v)}\n`);
       const r = rig.run(build(p.items, c));
       instructions += r.instructions;
       cases++;
