@@ -28,7 +28,7 @@
  * pvh_image_entry when the script defines it (an ABSOLUTE() copy of ENTRY), else at _start; scripts
  * define these symbols with ABSOLUTE() so that symbolizers never name image code after them.
  *
- * C comments only and no quote characters in them: the guest build runs this file through cpp.
+ * C comments only: the guest build runs this file through cpp.
  */
 
 .set XEN_ELFNOTE_PHYS32_ENTRY, 18
