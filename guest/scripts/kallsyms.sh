@@ -14,6 +14,7 @@ else
 		NF == 3 && ($2 == "t" || $2 == "T" || $2 == "w" || $2 == "W") { print $1, "-", $3 }')
 fi
 printf '%s\n' "$listing" | awk '
+	BEGIN { n = 0 }
 	NF == 3 { addr[n] = $1; size[n] = $2; name[n] = $3; n++ }
 	END {
 		print "\t.section .kallsyms,\"a\""
