@@ -18,7 +18,7 @@ export interface ImageOutcome {
 
 export interface KernelOutcome {
   workload: KernelWorkload;
-  runs: (KernelChildResult & { wallMs: number })[];
+  runs: KernelChildResult[];
   errors: string[];
 }
 
@@ -69,8 +69,12 @@ export interface KernelJson {
   cmdline: string;
   cpus: number;
   model: boolean;
+  /** First run of a fresh process (a user's cold start): time in the emulator's run loop. */
   runMs: Figure;
-  processWallMs: Figure;
+  /** Second run in the same process (the JIT warm), or null. */
+  warmRunMs: Figure | null;
+  /** From the process's start to the end of the first run. */
+  processMs: Figure;
   instructions: Figure;
   walks: Figure | null;
   peakRssMiB: Figure;
@@ -154,7 +158,8 @@ function kernelJson(o: KernelOutcome): KernelJson {
   const frames = pick((r) => r.guestFrameBytes);
   return {
     id: w.id, title: w.title, cmdline: w.spec.cmdline, cpus: w.spec.cpus, model: w.spec.model,
-    runMs: figure(pick((r) => r.runMs)), processWallMs: figure(pick((r) => r.wallMs)),
+    runMs: figure(pick((r) => r.runMs)), processMs: figure(pick((r) => r.processMs)),
+    warmRunMs: o.runs.length > 0 && o.runs.every((r) => r.warmRunMs >= 0) ? figure(pick((r) => r.warmRunMs)) : null,
     instructions: figure(pick((r) => r.instructions)),
     walks: walks.every((x) => x >= 0) && walks.length > 0 ? figure(walks) : null,
     peakRssMiB: figure(pick((r) => r.peakRssBytes / MiB)),
@@ -176,7 +181,8 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
       x: k.workload.series!.x, j: kernels.find((j) => j.id === k.workload.id)!,
     }));
     if (s.id === 'hotplug') {
-      line('tlbemu run (emulation time)', pts.map((p) => ({ x: p.x, y: p.j.runMs })), true);
+      line('tlbemu run, warm (second run in the process)', pts.filter((p) => p.j.warmRunMs !== null).map((p) => ({ x: p.x, y: p.j.warmRunMs! })), true);
+      line('tlbemu run, cold (first run of a fresh process)', pts.map((p) => ({ x: p.x, y: p.j.runMs })), false);
     } else {
       line('peak RSS of the process', pts.map((p) => ({ x: p.x, y: p.j.peakRssMiB })), false);
       line('guest frames allocated', pts.filter((p) => p.j.guestFrameMiB !== null).map((p) => ({ x: p.x, y: p.j.guestFrameMiB! })), false);
@@ -212,6 +218,13 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
   return { id: s.id, title: s.title, xLabel: s.xLabel, yLabel: s.yLabel, lines, svg: renderPlot(plot) };
 }
 
+/** A plain number for tables: 1234, 12.3, 1.23 (no exponents). */
+function num(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(3);
+}
+
 function ratioText(f: Figure | undefined): string {
   return f === undefined ? 'n/a' : `${f.median.toFixed(3)}× (${f.min.toFixed(3)}–${f.max.toFixed(3)})`;
 }
@@ -228,8 +241,9 @@ function targets(images: ImageJson[], kernels: KernelJson[], series: SeriesJson[
   const k = kernels.find((j) => j.id === 'kernel-64g-2m');
   out.push({
     target: 'boot + 64 GiB hot-add with 2 MiB pages under 2 s',
-    measured: k === undefined ? 'n/a' : `${(k.processWallMs.median / 1000).toFixed(2)} s whole process (${(k.runMs.median / 1000).toFixed(2)} s in the emulator)`,
-    met: k === undefined ? null : k.processWallMs.median < 2000,
+    measured: k === undefined ? 'n/a' : `${(k.processMs.median / 1000).toFixed(2)} s from process start (${(k.runMs.median / 1000).toFixed(2)} s in the emulator; ` +
+      `${k.warmRunMs === null ? 'n/a' : (k.warmRunMs.median / 1000).toFixed(2)} s on a second, warm run)`,
+    met: k === undefined ? null : k.processMs.median < 2000,
   });
   const mem = series.find((s) => s.id === 'hotplug-memory')?.lines.find((l) => l.name.startsWith('peak RSS'));
   if (mem !== undefined && mem.points.length >= 2) {
@@ -253,7 +267,12 @@ function targets(images: ImageJson[], kernels: KernelJson[], series: SeriesJson[
       met: l.fit.r2 >= 0.99,
     });
   };
-  lin('hotplug', 'hot-add cost linear in size (R² ≥ 0.99)', 'ms per GiB');
+  lin('hotplug', 'hot-add cost linear in size (R² ≥ 0.99 of the warm times)', 'ms per GiB');
+  const hp = kernels.filter((k) => k.id.startsWith('hotplug-'));
+  if (hp.length >= 2) {
+    const f = linearFit(hp.map((k) => Number(/hotplug-(\d+)g/.exec(k.id)![1])), hp.map((k) => k.instructions.median));
+    out[out.length - 1].measured += `; guest instructions: R² ${f.r2.toFixed(4)}, ${si(f.slope)} per GiB`;
+  }
   lin('shootdown', 'shootdown cost linear in CPUs (R² ≥ 0.99)', 'µs per CPU');
   return out;
 }
@@ -301,13 +320,15 @@ function markdown(j: BenchResult, input: ReportInput): string {
   o.push(`- dependent random chase, one word per 4 KiB page over 64 MiB (TLB misses): ${nm === null ? 'n/a' : `${nm.median.toFixed(1)} ns per access (${nm.min.toFixed(1)}–${nm.max.toFixed(1)})`}`);
   o.push(`- the same over 16 pages (TLB hits): ${nh === null ? 'n/a' : `${nh.median.toFixed(2)} ns per access (${nh.min.toFixed(2)}–${nh.max.toFixed(2)})`}`);
   o.push('');
-  o.push('## Guest kernel (tlbemu; a fresh process per run, no warm-up)', '');
-  o.push('| run | command line | emulation | whole process | guest insns | walks | peak RSS | guest frames | direct map (4k / 2M / 1G leaves) |');
-  o.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const ms = (f: Figure): string => `${f.median.toFixed(0)} ms (${f.min.toFixed(0)}–${f.max.toFixed(0)})`;
+  o.push('## Guest kernel (tlbemu; a fresh process per run)', '');
+  o.push('Emulation: time in the run loop, first run of a fresh process (cold) and a second run in the same process (warm); ' +
+    'from start: the process\'s start to the end of the first run (Node start-up, loading, booting, running).', '');
+  o.push('| run | command line | emulation, cold | emulation, warm | from start | guest insns | walks | peak RSS | guest frames | direct map (4k / 2M / 1G leaves) |');
+  o.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const ms = (f: Figure | null): string => f === null ? 'n/a' : `${f.median.toFixed(0)} ms (${f.min.toFixed(0)}–${f.max.toFixed(0)})`;
   for (const k of j.kernel) {
     const dm = k.directMap;
-    o.push(`| ${k.title} | \`${k.cmdline}\` | ${ms(k.runMs)} | ${ms(k.processWallMs)} | ${si(k.instructions.median)} | ` +
+    o.push(`| ${k.title} | \`${k.cmdline}\` | ${ms(k.runMs)} | ${ms(k.warmRunMs)} | ${ms(k.processMs)} | ${si(k.instructions.median)} | ` +
       `${k.walks === null ? 'n/a' : si(k.walks.median)} | ${k.peakRssMiB.median.toFixed(0)} MiB | ` +
       `${k.guestFrameMiB === null ? 'n/a' : `${k.guestFrameMiB.median.toFixed(1)} MiB`} | ${dm === null ? 'n/a' : `${dm['4k']} / ${dm['2m']} / ${dm['1g']}`} |`);
   }
@@ -317,15 +338,16 @@ function markdown(j: BenchResult, input: ReportInput): string {
   for (const s of j.series) {
     o.push(`### ${s.title}`, '', `![${s.title}](${s.id}.svg)`, '');
     const xs = [...new Set(s.lines.flatMap((l) => l.points.map((p) => p.x)))].sort((a, b) => a - b);
-    o.push(`| ${s.xLabel} | ${s.lines.map((l) => `${l.name} (${s.yLabel})`).join(' | ')} |`);
+    o.push(`${s.yLabel}, median (min–max):`, '');
+    o.push(`| ${s.xLabel} | ${s.lines.map((l) => l.name).join(' | ')} |`);
     o.push(`| --- | ${s.lines.map(() => '---').join(' | ')} |`);
     for (const x of xs) {
       o.push(`| ${x} | ${s.lines.map((l) => {
         const p = l.points.find((q) => q.x === x);
-        return p === undefined ? '' : `${p.y.median.toPrecision(4)} (${p.y.min.toPrecision(3)}–${p.y.max.toPrecision(3)})`;
+        return p === undefined ? '' : `${num(p.y.median)} (${num(p.y.min)}–${num(p.y.max)})`;
       }).join(' | ')} |`);
     }
-    for (const l of s.lines) if (l.fit !== null) o.push('', `Linear fit of ${l.name}: ${l.fit.intercept.toPrecision(4)} + ${l.fit.slope.toPrecision(4)} · x, R² ${l.fit.r2.toFixed(4)}.`);
+    for (const l of s.lines) if (l.fit !== null) o.push('', `Least-squares line of ${l.name}: ${num(l.fit.intercept)} + ${l.fit.slope.toPrecision(4)} · x, R² ${l.fit.r2.toFixed(4)}.`);
     o.push('');
   }
   void input;

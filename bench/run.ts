@@ -4,9 +4,9 @@
 // series; writes results.json, results.md and one SVG per series.
 //   node dist/bench/run.js [--quick] [--rounds N] [--out DIR] [--only ID,ID...]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus as hostCpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus as hostCpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBenchImage } from './images.js';
 import { buildNative, chaseNs, tscHz } from './native.js';
@@ -50,14 +50,45 @@ function selected(id: string, only: string[] | undefined): boolean {
   return only === undefined || only.length === 0 || only.some((p) => id.startsWith(p));
 }
 
-function runKernelChild(w: KernelWorkload): KernelChildResult & { wallMs: number } {
-  const child = fileURLToPath(new URL('./kernel-child.js', import.meta.url));
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [child, JSON.stringify(w.spec)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
-  const wallMs = performance.now() - t0;
-  if (r.error || r.status !== 0) throw new EngineFailed(`${w.id}: ${r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+/**
+ * A copy of the compiled tree for the kernel children: another build rewriting dist/ while a child
+ * starts would hand it half-written modules. The copy is checked to load (retried while a build runs).
+ */
+function snapshotChild(): { script: string; dir: string | null } {
+  const here = fileURLToPath(new URL('./kernel-child.js', import.meta.url));
+  if (process.env.TLBEMU_BENCH_NO_SNAPSHOT) return { script: here, dir: null };
+  const tree = resolve(dirname(here), '..');
+  let last = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'tlbemu-bench-dist-'));
+    cpSync(tree, join(dir, 'tree'), { recursive: true });
+    // the packages the modules import resolve through the repository's node_modules
+    const modules = join(repoRoot(), 'node_modules');
+    if (existsSync(modules)) symlinkSync(modules, join(dir, 'node_modules'), 'dir');
+    const script = join(dir, 'tree', 'bench', 'kernel-child.js');
+    const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { script, dir };
+    last = r.stderr;
+    rmSync(dir, { recursive: true, force: true });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+  }
+  throw new Error(`the compiled benchmark does not load (is a build running?): ${firstError(last)}`);
+}
+
+/** The line of a child's stderr that says what went wrong. */
+function firstError(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => /Error|error:/.test(l)) ?? lines.slice(-2).join(' | ');
+}
+
+function runKernelChild(script: string, w: KernelWorkload): KernelChildResult {
+  const r = spawnSync(process.execPath, [script, JSON.stringify(w.spec)], {
+    encoding: 'utf8', timeout: 900_000, maxBuffer: 64 << 20,
+    env: { ...process.env, TLBEMU_GUEST_DIR: join(repoRoot(), 'guest') },
+  });
+  if (r.error || r.status !== 0) throw new EngineFailed(`${w.id}: ${r.error?.message ?? firstError(r.stderr)}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return { ...(JSON.parse(line) as KernelChildResult), wallMs };
+  return JSON.parse(line) as KernelChildResult;
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
@@ -152,11 +183,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // the guest kernel: one fresh process per run (a user's cold start), no warm-up; make brings the
   // images up to date with the guest's sources first
   const kernelOut: KernelOutcome[] = [];
+  let child: { script: string; dir: string | null } | null = null;
   if (kernels.length > 0) {
     const mk = spawnSync('make', ['-C', join(repoRoot(), 'guest'), '-s'], { encoding: 'utf8', timeout: 600_000 });
     if (mk.error || mk.status !== 0) {
       notices.push(`guest kernel skipped: make -C guest failed (${mk.error?.message ?? mk.stderr.trim().split('\n').pop()})`);
       kernels.length = 0;
+    } else {
+      child = snapshotChild();
     }
   }
   const kernelRounds = rounds;
@@ -164,10 +198,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const o: KernelOutcome = { workload: w, runs: [], errors: [] };
     for (let round = 1; round <= kernelRounds; round++) {
       try {
-        const r = runKernelChild(w);
+        const r = runKernelChild(child!.script, w);
         if (!/^debug-exit 1$/.test(r.result)) o.errors.push(`round ${round}: ${r.result}`);
         o.runs.push(r);
-        log(`  ${w.id} round ${round}/${kernelRounds}: ${r.runMs.toFixed(0)} ms emulation, ${r.wallMs.toFixed(0)} ms process, ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+        log(`  ${w.id} round ${round}/${kernelRounds}: ${r.runMs.toFixed(0)} ms emulation` +
+          `${r.warmRunMs >= 0 ? ` (${r.warmRunMs.toFixed(0)} ms warm)` : ''}, ${r.processMs.toFixed(0)} ms process, ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
       } catch (err) {
         if (!(err instanceof EngineFailed)) throw err;
         o.errors.push(`round ${round}: ${err.message}`);
@@ -181,6 +216,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     }
     kernelOut.push(o);
   }
+  if (child?.dir) rmSync(child.dir, { recursive: true, force: true });
 
   const result = buildReport({
     mode: opts.quick ? 'quick' : 'full', rounds, kernelRounds, started, seconds: (performance.now() - t0) / 1000,

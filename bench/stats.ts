@@ -56,6 +56,7 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
 /** 1234567 -> "1.23 M", for tables. */
 export function si(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return 'n/a';
+  if (x === 0) return '0';
   const a = Math.abs(x);
   const [d, u] = a >= 1e9 ? [1e9, ' G'] : a >= 1e6 ? [1e6, ' M'] : a >= 1e3 ? [1e3, ' k'] : [1, ' '];
   return `${(x / d).toPrecision(digits)}${u}`.trimEnd();

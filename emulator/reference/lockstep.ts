@@ -12,12 +12,26 @@
 //   MSRs, and implements SYSCALL as a host hook. Those steps are compared where they can be (vector,
 //   error code, CR2, the state at the fault) and Unicorn is then re-seeded from our state. Every such
 //   step, and every undefined result the SDM lets the two differ on, is counted under a named reason
-//   in LockstepResult.masked: nothing is skipped silently.
+//   in LockstepResult.masked: nothing is skipped silently. So are Unicorn's own deviations from the
+//   SDM, each pinned by a test in tests/reference/unicorn.test.ts (some only appear under the
+//   memory-write hook the lockstep installs to compare stores).
+// - With every = N > 1, Unicorn runs N instructions per call and the states are compared under the
+//   union of the masks of the batch; a batch still ends before any step above.
+//
+// Use (tlbemu run IMAGE --lockstep unicorn [--lockstep-every N]), on a booted machine with one CPU:
+//   const uc = Unicorn.open();                        // UnicornUnavailableError: not installed
+//   const r = await runLockstep(machine, uc, { every: N, maxInsns });
+//   uc.close();
+//   print(formatLockstepReport(r));                   // r.ok false: exit status 8 (DESIGN.md)
+// r.stop says why it ended: 'divergence', 'machine-stop' (machine.stopRequest, e.g. debug-exit),
+// 'halted' (HLT: the scheduler's idle time is not simulated here), 'stopped' (triple fault) or
+// 'budget' (maxInsns).
 import type { Cpu } from '../cpu/cpu.js';
 import { RUN_HALT } from '../cpu/cpu.js';
 import { CpuFault } from '../cpu/faults.js';
 import { getFlags } from '../cpu/flags.js';
 import type { Insn } from '../cpu/insn.js';
+import { decode } from '../cpu/decoder.js';
 import type { EmulatorHooks, FaultEvent } from '../hooks.js';
 import { REG_NAMES, RCX } from '../cpu/state.js';
 import type { E820Range } from '../memory/e820.js';
@@ -425,16 +439,19 @@ export class LockstepSession {
 
   /**
    * Copies the physical pages covering [paddr, paddr+len) to Unicorn and (unless `code` is false)
-   * drops code Unicorn translated from them. Unicorn's TB_REMOVE_CACHE takes a *linear* range that
-   * must translate (an untranslatable one leaves a half-raised #PF in QEMU's state that swallows the
-   * next real exception), so only the identity address and the aliases of the page are used.
+   * drops code Unicorn translated from them. Unicorn's TB_REMOVE_CACHE takes a *linear* range and
+   * walks the page tables for it like a fetch (setting accessed bits; an untranslatable one leaves a
+   * half-raised #PF in QEMU's state that swallows the next real exception), so only the identity
+   * address and the aliases of the page are used, and only when the page may hold code.
    */
   syncPhysical(paddr: number, len: number, code = true): void {
     const first = Math.floor(paddr / 4096) * 4096;
     for (let p = first; p < paddr + len; p += 4096) {
       const v = this.uc.view(p, 4096);
       if (v === null) continue;
-      v.set(this.cpu.mem.readBytes(p, 4096));
+      const f = this.cpu.mem.peekFrame(p / 4096);
+      if (f !== null) v.set(f.bytes);
+      else v.set(this.cpu.mem.readBytes(p, 4096)); // zeros, or all-ones where nothing backs it
       if (!code) continue;
       if (this.cpu.mmu.debugTranslate(p | 0, Math.floor(p / 4294967296)) === p) this.uc.flushCode(BigInt(p), BigInt(p + 4096));
       for (const [lin, phys] of this.uc.aliasedPages()) if (phys === p) this.uc.flushCode(lin, lin + 4096n);
@@ -593,6 +610,11 @@ export class LockstepSession {
     if (lastSpecial !== null && lastSpecial.skipUnicorn && this.ourFault === null) {
       this.mask(lastSpecial.reason, lastRip);
       this.resyncAfter(lastSpecial);
+      return { divergence: null, stop: cpu.stopped ? 'stopped' : halted ? 'halted' : null };
+    }
+    if (this.unicornWouldAbort(lastRip, n)) {
+      this.mask('Unicorn 2.0.1 aborts the process translating FF /3 or FF /5 with a register operand (#UD on hardware): step not run there', lastRip);
+      this.resyncAll();
       return { divergence: null, stop: cpu.stopped ? 'stopped' : halted ? 'halted' : null };
     }
     this.writes = [];
@@ -768,11 +790,12 @@ export class LockstepSession {
   resyncAll(): void {
     this.syncRegisters();
     if (this.fullResync) { this.syncDifferingPages(); return; }
-    // at least the pages Unicorn wrote in the last batch take our bytes
+    // at least the pages Unicorn wrote in the last batch take our bytes (as data: dropping code
+    // translated from them would make Unicorn walk, and set accessed bits, for that page)
     for (const w of this.writes) {
       for (const a of [w.address, w.address + BigInt(w.size - 1)]) {
         const p = this.cpu.mmu.debugTranslate(Number(a & 0xffffffffn) | 0, Number((a >> 32n) & 0xffffffffn) | 0);
-        if (p >= 0) this.syncPhysical(p, 1);
+        if (p >= 0) this.syncPhysical(p, 1, false);
       }
     }
   }
@@ -848,7 +871,7 @@ export class LockstepSession {
   private explainByMissingFeature(rip: bigint, fault: OurFault | null, exc: UcException, cr2: bigint, uRip = 0n): boolean {
     const cpu = this.cpu;
     if (exc.vector === 6 && fault === null) {
-      const i = this.peekAt(rip);
+      const i = this.decodeAt(rip);
       const missing = i === null ? null : i.op === 0x282 ? 'INVPCID' : i.op === 0x1b8 && i.rep === 1 ? 'POPCNT'
         : i.op === 0x2f0 || i.op === 0x2f1 ? 'MOVBE' : null;
       if (missing !== null) {
@@ -876,13 +899,41 @@ export class LockstepSession {
     return false;
   }
 
-  private peekAt(rip: bigint): Insn | null {
-    const save = [this.cpu.ripLo, this.cpu.ripHi];
-    this.cpu.ripLo = Number(rip & 0xffffffffn) | 0;
-    this.cpu.ripHi = Number(rip >> 32n) | 0;
-    const i = this.peek();
-    [this.cpu.ripLo, this.cpu.ripHi] = save;
-    return i;
+  /**
+   * Whether Unicorn would translate an FF /3 or FF /5 with a register operand (far CALL/JMP through
+   * a register: #UD) in the code it is about to run, which makes QEMU's TCG abort the whole process
+   * ("tcg fatal error"; it translates an instruction or two past a LOOPcc too). Scans the instructions
+   * from the batch's first RIP by our decoder's lengths.
+   */
+  private unicornWouldAbort(lastRip: bigint, n: number): boolean {
+    let rip = n === 1 ? lastRip : this.history.length >= n ? this.history[this.history.length - n] : lastRip;
+    for (let k = 0; k < n + 2; k++) {
+      const b = this.bytesAt(rip);
+      let p = 0;
+      while (p < b.length && (b[p] === 0x66 || b[p] === 0x67 || b[p] === 0xf2 || b[p] === 0xf3 || b[p] === 0xf0 ||
+        b[p] === 0x2e || b[p] === 0x3e || b[p] === 0x26 || b[p] === 0x36 || b[p] === 0x64 || b[p] === 0x65)) p++;
+      if (p < b.length && (b[p] & 0xf0) === 0x40) p++;
+      if (p + 1 < b.length && b[p] === 0xff && (b[p + 1] >> 6) === 3 && (((b[p + 1] >> 3) & 7) === 3 || ((b[p + 1] >> 3) & 7) === 5)) return true;
+      const i = this.decodeAt(rip);
+      if (i === null) return false;
+      rip += BigInt(i.len);
+    }
+    return false;
+  }
+
+  /** Decodes the instruction at `rip` from memory through the current tables, with no side effect
+   *  on our CPU (no fetch: no accessed bits, no TLB fill, no fault). */
+  private decodeAt(rip: bigint): Insn | null {
+    const b = this.bytesAt(rip);
+    try {
+      return decode((k) => {
+        if (k >= b.length) throw new CpuFault(14);
+        return b[k];
+      });
+    } catch (e) {
+      if (e instanceof CpuFault) return null;
+      throw e;
+    }
   }
 
   /** Unicorn faulted on a linear address our CPU accessed through a TLB entry that the current tables

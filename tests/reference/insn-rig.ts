@@ -21,6 +21,7 @@ export const RO_BASE = 0x1200000;
 export const NONCANONICAL = 0x8000_0000_0000_0000n;
 /** Where Unicorn's TLB-flush stub lives (identity-mapped, supervisor, executable). */
 export const FLUSH_STUB = 0x7000;
+const ZERO_PAGE = new Uint8Array(4096);
 
 /** Register indices (tlbemu order). */
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R12 = 12, R14 = 14;
@@ -82,6 +83,20 @@ export class InsnRig {
   /** GDT, page tables and the rest of low memory as built: a wild store of a previous case (through a
    *  random return address) must not leak into the next one. */
   private readonly pristine: Uint8Array;
+  /** The last case executed code outside the code page. */
+  private wild = false;
+
+  private restoreLowMemory(): void {
+    const mem = this.m.mem;
+    for (let p = 0; p < STACK_LOW; p += 4096) {
+      const want = this.pristine.subarray(p, p + 4096);
+      const f = mem.peekFrame(p / 4096);
+      const ours = f === null ? ZERO_PAGE : f.bytes;
+      if (Buffer.compare(ours, want) === 0 && Buffer.compare(this.uc.view(p, 4096)!, want) === 0) continue;
+      mem.writeBytes(p, want);
+      this.session.syncPhysical(p, 4096);
+    }
+  }
 
   close(): void {
     this.session.close();
@@ -96,12 +111,8 @@ export class InsnRig {
     mem.writeBytes(DATA_BASE, data);
     const stack = randomBytes(STACK_TOP - STACK_LOW, c.dataSeed ^ 0x5a5a5a5a);
     mem.writeBytes(STACK_LOW, stack);
-    // both engines' low memory back to pristine if a wild store changed it on either side
-    const low = mem.readBytes(0, STACK_LOW);
-    if (Buffer.compare(low, this.pristine) !== 0 || Buffer.compare(this.uc.view(0, STACK_LOW)!, this.pristine) !== 0) {
-      mem.writeBytes(0, this.pristine);
-      s.syncPhysical(0, STACK_LOW);
-    }
+    // both engines' low memory back to pristine where a wild store changed it on either side
+    this.restoreLowMemory();
     const code = new Uint8Array(c.code.length + 16);
     code.set(c.code);
     code[c.code.length] = 0xf4; // hlt
@@ -119,15 +130,17 @@ export class InsnRig {
     cpu.cr2Lo = 0; cpu.cr2Hi = 0;
     cpu.stopped = false; cpu.halted = false; cpu.tripleFaultReport = null; cpu.interruptShadow = false;
     cpu.mmu.invpcid(2, 0, 0, 0);
-    // Unicorn takes the same state
+    // Unicorn takes the same state; code it translated from the data and stack pages goes too when
+    // the last case ran code outside the code page (a wild RET may have executed data)
     s.syncPhysical(CODE_BASE, code.length);
-    // (code translated from them goes too: a wild RET may have executed data)
-    s.syncPhysical(DATA_BASE, data.length);
-    s.syncPhysical(STACK_LOW, stack.length);
+    s.syncPhysical(DATA_BASE, data.length, this.wild);
+    s.syncPhysical(STACK_LOW, stack.length, this.wild);
+    this.wild = false;
     s.syncRegisters();
     const before = s.instructions;
     let divergence: Divergence | null = null;
     for (let k = 0; k < maxSteps; k++) {
+      if ((cpu.ripLo & ~0xfff) !== CODE_BASE || cpu.ripHi !== 0) this.wild = true;
       const r = s.batch(1);
       if (r.divergence !== null) { divergence = r.divergence; break; }
       if (r.stop !== null) break;

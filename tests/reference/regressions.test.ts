@@ -37,3 +37,25 @@ describe('a faulting memory write leaves RFLAGS unchanged (SDM vol. 3A 6.5: a fa
     });
   }
 });
+
+describe('a shift or rotate whose count leaves the operand unchanged still writes it (read-modify-write: #PF on a read-only page)', () => {
+  // diff-insns, shrunk to: rcr byte ptr [r14 + 0x5f], cl with r14 -> read-only page and a count that
+  // rotates by nothing: Unicorn #PF(0x3), tlbemu no fault. The destination of a shift or rotate is a
+  // read-modify-write operand whatever the count (SDM vol. 3A 4.7: W/R reports the access's intent);
+  // QEMU and Bochs both write it back.
+  const cases: [string, number][] = [
+    ['shl byte ptr [rax], cl', 0], ['sar dword ptr [rax], cl', 32], ['rol word ptr [rax], cl', 0],
+    ['rcr byte ptr [rax], cl', 9], ['rcl word ptr [rax], cl', 17], ['shld dword ptr [rax], edx, cl', 0],
+  ];
+  for (const [insn, count] of cases) {
+    it(`${insn} with CL = ${count}`, () => {
+      const m = machineWithReadOnlyPage();
+      loadCode(m, `mov rax, ${RO + 0x20}\nmov ecx, ${count}\nxor edx, edx\n${insn}\nhlt`);
+      runToHalt(m);
+      const e = lastException(m);
+      expect(e.vector).toBe(14);
+      expect(e.errorCode).toBe(3n);
+      expect(e.cr2).toBe(BigInt(RO + 0x20));
+    });
+  }
+});
