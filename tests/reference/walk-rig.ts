@@ -227,14 +227,6 @@ export class WalkRig {
           this.uc.view(p + at, 8)!.set(ours.subarray(at, at + 8));
           continue;
         }
-        // the same for a 2 MiB leaf (a PS entry of the PD): QEMU 5's walker sets A in a PDE before it
-        // looks at PS and the rights; QEMU 7.2 (the boot comparisons) and tlbemu leave a faulting leaf
-        // untouched, as the reference rules (SDM 4.8) describe
-        if (aOnly && p === PD_R && (ours[at] & 0x80) !== 0 && this.cpu.tripleFaultReport !== null) {
-          this.session.mask('Unicorn deviation: A set in a 2 MiB-page PDE although the access faults', 0n);
-          this.uc.view(p + at, 8)!.set(ours.subarray(at, at + 8));
-          continue;
-        }
         if (aOnly && aheadEntries.includes(p + at)) {
           this.session.mask('Unicorn deviation: A bits set by the walk of the page after an instruction ending at the page boundary', 0n);
           this.uc.view(p + at, 8)!.set(ours.subarray(at, at + 8));

@@ -12,8 +12,14 @@ import { u64, shl64, shr64, sar64, bit64 } from '../u64.js';
 import { CF, OF, RCX } from '../state.js';
 
 /** A 32-bit operation with a masked count of 0 still writes its register: the upper half is cleared. */
-function zeroCount(cpu: Cpu, i: Insn, size: number): void {
-  if (size === 4 && !i.isMem) cpu.regs[(i.rm << 1) | 1] = 0;
+/**
+ * A count that leaves the operand unchanged: flags stay, a 32-bit register is still zero-extended, and
+ * a memory destination is still written back (it is a read-modify-write operand whatever the count:
+ * a read-only page faults with W/R=1, as QEMU and Bochs do).
+ */
+function zeroCount(cpu: Cpu, i: Insn, size: number, lo: number, hi: number): void {
+  if (i.isMem) writeBackRM(cpu, i, size, lo, hi);
+  else if (size === 4) cpu.regs[(i.rm << 1) | 1] = 0;
 }
 
 /** The sign bit of an operand of `size` as 0/1. */
@@ -39,7 +45,7 @@ function rotate(cpu: Cpu, i: Insn, right: number): void {
   const count = rawCount(cpu, i) & (size === 8 ? 63 : 31);
   const a = readRM(cpu, i, size);
   const aHi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, a, aHi); return; }
   let lo: number, hi = 0;
   if (size === 8) {
     // count is 1..63
@@ -81,7 +87,7 @@ function rotateCarry(cpu: Cpu, i: Insn, right: number): void {
   const count = rawCount(cpu, i) & (size === 8 ? 63 : 31);
   let lo = readRM(cpu, i, size);
   let hi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, lo, hi); return; }
   const c = size === 1 ? count % 9 : size === 2 ? count % 17 : count;
   let cf = getCF(cpu);
   const top = (size << 3) - 1;
@@ -113,7 +119,7 @@ function shl(cpu: Cpu, i: Insn): void {
   const count = rawCount(cpu, i) & (size === 8 ? 63 : 31);
   const a = readRM(cpu, i, size);
   const aHi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, a, aHi); return; }
   let lo: number, hi = 0;
   if (size === 8) { lo = shl64(a, aHi, count); hi = u64.hi; }
   else lo = a << count; // count <= 31; bits above the operand size are ignored
@@ -126,7 +132,7 @@ function shr(cpu: Cpu, i: Insn): void {
   const count = rawCount(cpu, i) & (size === 8 ? 63 : 31);
   const a = readRM(cpu, i, size); // sizes < 4 come back zero-extended
   const aHi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, a, aHi); return; }
   let lo: number, hi = 0;
   if (size === 8) { lo = shr64(a, aHi, count); hi = u64.hi; }
   else lo = a >>> count;
@@ -139,7 +145,7 @@ function sar(cpu: Cpu, i: Insn): void {
   const count = rawCount(cpu, i) & (size === 8 ? 63 : 31);
   const a = readRM(cpu, i, size);
   const aHi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, a, aHi); return; }
   let lo: number, hi = 0;
   if (size === 8) { lo = sar64(a, aHi, count); hi = u64.hi; }
   else {
@@ -169,7 +175,7 @@ function shiftDouble(cpu: Cpu, i: Insn): void {
   const src = cpu.regs[i.reg << 1], srcHi = cpu.regs[(i.reg << 1) | 1];
   const d = readRM(cpu, i, size);
   const dHi = size === 8 ? cpu.opHi : 0;
-  if (count === 0) { zeroCount(cpu, i, size); return; }
+  if (count === 0) { zeroCount(cpu, i, size, d, dHi); return; }
   let lo: number, hi = 0, cf: number;
   if (size === 8) {
     if (!right) {
