@@ -1,9 +1,9 @@
 // Smoke test of `tlbemu bench --quick`: it runs and writes well-formed JSON, Markdown and SVG. Nothing
 // here asserts a speed (speed is measured in bench/, never asserted in tests).
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliResult, runCli } from '../helpers/cli.js';
 
 /** Tags of an SVG document open and close in order (a small well-formedness check). */
@@ -27,6 +27,7 @@ describe('tlbemu bench --quick', () => {
   beforeAll(() => {
     run = runCli(['bench', '--quick', '--out', out], { timeoutMs: 400_000 });
   }, 420_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('exits 0 and reports where it wrote', () => {
     expect(run.status, run.stderr).toBe(0);
