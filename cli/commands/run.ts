@@ -29,6 +29,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'trace', metavar: 'LIST', help: 'comma-separated: insn (every instruction, exception and interrupt),\nio (every port access and a per-port summary); written to stderr' },
   { name: 'tlb-entries', metavar: 'N', help: 'bounded set-associative TLB with N entries per page size (default unbounded)' },
   { name: 'tlb-ways', metavar: 'W', help: 'associativity of the bounded TLB (default: fully associative)' },
+  { name: 'lockstep', metavar: 'ENGINE', help: 'run in lockstep with a reference engine (unicorn): compare the\narchitectural state after every instruction, stop at the first divergence (status 8)' },
+  { name: 'lockstep-every', metavar: 'N', help: 'with --lockstep, compare every N instructions (default 1)' },
   { name: 'help', help: 'show this help' },
 ];
 
@@ -60,6 +62,8 @@ export interface RunSettings {
   json?: string;
   trace: Set<'insn' | 'io'>;
   tlb?: { entries: number; ways: number };
+  lockstep?: 'unicorn';
+  lockstepEvery: number;
 }
 
 /** Turns argv into settings, or throws UsageError. Returns null for --help. */
@@ -80,7 +84,14 @@ export function parseRunArgs(argv: readonly string[]): RunSettings | null {
     cmdline: one('cmdline') ?? '',
     quantum: one('quantum') === undefined ? 200 : parseInteger('quantum', one('quantum')!, 1, 1e9),
     trace: one('trace') === undefined ? new Set() : parseList('trace', one('trace')!, ['insn', 'io'] as const),
+    lockstepEvery: one('lockstep-every') === undefined ? 1 : parseInteger('lockstep-every', one('lockstep-every')!, 1, 1e9),
   };
+  const ls = one('lockstep');
+  if (ls !== undefined) {
+    if (ls !== 'unicorn') throw new UsageError(`--lockstep ${JSON.stringify(ls)}: the only reference engine is unicorn`);
+    if (s.cpus !== 1) throw new UsageError('--lockstep runs a single-CPU image: use --cpus 1');
+    s.lockstep = 'unicorn';
+  }
   if (one('max-insns') !== undefined) s.maxInsns = parseInteger('max-insns', one('max-insns')!, 1, Number.MAX_SAFE_INTEGER);
   if (one('timeout') !== undefined) s.timeoutMs = parseSeconds('timeout', one('timeout')!) * 1000;
   if (one('seed') !== undefined) s.seed = parseInteger('seed', one('seed')!, 0, Number.MAX_SAFE_INTEGER);
@@ -255,12 +266,13 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'boot an ELF64 image and run it',
   help: () => HELP,
-  run(argv: readonly string[]): number {
+  async run(argv: readonly string[]): Promise<number> {
     const s = parseRunArgs(argv);
     if (s === null) {
       writeFully(1, Buffer.from(HELP));
       return 0;
     }
+    if (s.lockstep !== undefined) return (await import('./run-lockstep.js')).runImageLockstep(s);
     return runImage(s);
   },
 };
