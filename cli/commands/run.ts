@@ -203,7 +203,8 @@ function report(s: RunSettings, m: Machine, image: ElfImage, r: RunResult): stri
  * Runs an image as `tlbemu run` does. `extend` is called after boot, before the run, so that other
  * commands can plug devices or hooks into the machine (tracing merges with hooks it set).
  */
-export function runImage(s: RunSettings, extend?: (m: Machine, image: ElfImage, boot: BootResult) => void): number {
+export function runImage(s: RunSettings, extend?: (m: Machine, image: ElfImage, boot: BootResult) => void,
+  disassemble?: (bytes: ArrayLike<number>, lo: number, hi: number) => string): number {
   const image = readImage(s.image);
   let serialSink: FdSink;
   if (s.serial !== undefined) {
@@ -237,7 +238,7 @@ export function runImage(s: RunSettings, extend?: (m: Machine, image: ElfImage, 
     extend?.(m, image, boot);
     const trace = new BufferedText(2);
     if (s.trace.size > 0) {
-      installTrace(m, trace, { insn: s.trace.has('insn'), io: s.trace.has('io'), symbols: image.symbols }, m.hooks ?? {});
+      installTrace(m, trace, { insn: s.trace.has('insn'), io: s.trace.has('io'), symbols: image.symbols, disassemble }, m.hooks ?? {});
     }
     let r: RunResult;
     try {
@@ -273,6 +274,10 @@ export const runCommand: Command = {
       return 0;
     }
     if (s.lockstep !== undefined) return (await import('./run-lockstep.js')).runImageLockstep(s);
-    return runImage(s);
+    if (!s.trace.has('insn')) return runImage(s);
+    // --trace insn shows each instruction disassembled (Capstone, Intel syntax) after its bytes
+    const { disassembler } = await import('../../emulator/reference/capstone.js');
+    const dis = await disassembler();
+    return runImage(s, undefined, (bytes, lo, hi) => dis.text(bytes, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
   },
 };

@@ -17,6 +17,8 @@ export interface TraceOptions {
   insn: boolean;
   io: boolean;
   symbols?: SymbolTable;
+  /** Text of the instruction in `bytes` at linear address (lo, hi) (the CLI passes Capstone). */
+  disassemble?: (bytes: ArrayLike<number>, lo: number, hi: number) => string;
 }
 
 const MAX_INSN_BYTES = 15;
@@ -62,7 +64,8 @@ export function installTrace(m: Machine, sink: TextSink, opts: TraceOptions, bas
   if (opts.insn) {
     const tracer = (cpu: Cpu, i: Insn): void => {
       const bytes = codeBytes(cpu, cpu.insnRipLo, cpu.insnRipHi, i.len);
-      sink.write(`cpu${cpu.index} ${where(cpu.insnRipLo, cpu.insnRipHi)}: ${hexBytes(bytes)}\n`);
+      const text = opts.disassemble === undefined ? '' : `  ${opts.disassemble(bytes, cpu.insnRipLo, cpu.insnRipHi)}`;
+      sink.write(`cpu${cpu.index} ${where(cpu.insnRipLo, cpu.insnRipHi)}: ${hexBytes(bytes)}${text}\n`);
     };
     for (const cpu of m.cpus) cpu.tracer = tracer;
     const prevFault = base.fault;

@@ -212,21 +212,21 @@ describe('run options', () => {
     expect(j.instructions).toBe(1000);
   });
 
-  it('--trace insn: one line per instruction with CPU, RIP, symbol and bytes', () => {
+  it('--trace insn: one line per instruction with CPU, RIP, symbol, bytes and disassembly', () => {
     const r = runCli(['run', '--trace', 'insn', '--cmdline', 'exit=1', buildImage('exitcode')]);
     expect(r.status).toBe(3);
     const lines = r.stderr.trim().split('\n');
-    expect(lines[0]).toBe('cpu0 0000000000100000 <_start+0x0>: 48 85 ff');
-    expect(lines[1]).toMatch(/^cpu0 0000000000100003 <_start\+0x3>: 75 [0-9a-f]{2}$/); // jnz park
-    expect(lines[lines.length - 1]).toMatch(/^cpu0 0000000000100[0-9a-f]{3} <_start\+0x[0-9a-f]+>: e6 f4$/);
-    for (const l of lines) expect(l).toMatch(/^cpu0 [0-9a-f]{16} <\w+\+0x[0-9a-f]+>: ([0-9a-f]{2} ?)+$/);
+    expect(lines[0]).toBe('cpu0 0000000000100000 <_start+0x0>: 48 85 ff  test rdi, rdi');
+    expect(lines[1]).toMatch(/^cpu0 0000000000100003 <_start\+0x3>: 75 [0-9a-f]{2}  jne 0x[0-9a-f]+$/); // jnz park
+    expect(lines[lines.length - 1]).toMatch(/^cpu0 0000000000100[0-9a-f]{3} <_start\+0x[0-9a-f]+>: e6 f4  out 0xf4, al$/);
+    for (const l of lines) expect(l).toMatch(/^cpu0 [0-9a-f]{16} <\w+\+0x[0-9a-f]+>: ([0-9a-f]{2} ?)+ [a-z]/);
   });
 
   it('--trace insn on a kernel-style image shows high addresses and exceptions', () => {
     const r = runCli(['run', '--trace', 'insn', buildImage('exception')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cpu0 ffffffff81000000 <_start\+0x0>: 48 85 ff\n/);
-    expect(r.stderr).toMatch(/\ncpu0 ffffffff81[0-9a-f]{6} <ud_site\+0x0>: 0f 0b\ncpu0 ffffffff81[0-9a-f]{6} <ud_site\+0x0>: exception #UD, bytes 0f 0b /);
+    expect(r.stderr).toMatch(/^cpu0 ffffffff81000000 <_start\+0x0>: 48 85 ff  test rdi, rdi\n/);
+    expect(r.stderr).toMatch(/\ncpu0 ffffffff81[0-9a-f]{6} <ud_site\+0x0>: 0f 0b  ud2\ncpu0 ffffffff81[0-9a-f]{6} <ud_site\+0x0>: exception #UD, bytes 0f 0b /);
     expect(r.stderr).toMatch(/\ncpu0 exception #PF\(0x3\) at address ffffffff81[0-9a-f]{6}\n/);
   });
 
