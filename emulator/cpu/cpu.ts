@@ -5,7 +5,7 @@ import { decode } from './decoder.js';
 import { Insn } from './insn.js';
 import { Mmu } from '../mmu/mmu.js';
 import { ACC_IMPLICIT } from '../mmu/access.js';
-import { PhysicalMemory, FRAME_HAS_CODE } from '../memory/physical.js';
+import { Frame, PhysicalMemory, FRAME_HAS_CODE } from '../memory/physical.js';
 import { CpuBus, EMPTY_BUS } from './bus.js';
 import { EmulatorHooks } from '../hooks.js';
 import { getFlags, materialize } from './flags.js';
@@ -13,6 +13,11 @@ import { deliver, raiseException, EV_EXTERNAL } from './interrupts.js';
 import { CpuidConfig, defaultCpuid } from './cpuid.js';
 import { hex64 } from './u64.js';
 import './ops/index.js';
+import { compileBlock } from './jit/compiler.js';
+import { JitPage, JIT_PAGE_SLOT } from './jit/jit-page.js';
+
+/** Interpreted starts of an instruction before a block is compiled from it (below 256). */
+export const DEFAULT_JIT_THRESHOLD = 8;
 
 /** Why run() returned. */
 export const RUN_BUDGET = 0;
@@ -57,6 +62,15 @@ export class Cpu extends CpuState {
   pauses = 0;
   /** Instruction trace callback (--trace): called before each instruction executes. */
   tracer: ((cpu: Cpu, i: Insn) => void) | null = null;
+  /** Compile hot straight-line code into blocks (jit/compiler.ts); off = interpreter only. */
+  jitEnabled = true;
+  /** Interpreted starts of an instruction before a block is compiled from it (1..255). */
+  jitThreshold = DEFAULT_JIT_THRESHOLD;
+  /** Blocks compiled, and instructions retired inside blocks. */
+  blocksCompiled = 0;
+  blockInstructions = 0;
+  /** cpu.instructions when the running block was entered, -1 outside blocks (fault accounting). */
+  private blockEntry = -1;
 
   constructor(index: number, readonly mem: PhysicalMemory) {
     super(index);
@@ -209,6 +223,55 @@ export class Cpu extends CpuState {
     return insn;
   }
 
+  /** The instruction at `off` of a code frame for the block compiler: null if it cannot be decoded
+   *  there (a fault, or it crosses into the next page). */
+  private decodeInFrame(frame: Frame, code: unknown[], off: number): Insn | null {
+    const cached = code[off] as Insn | undefined;
+    if (cached !== undefined) return cached;
+    const bytes = frame.bytes;
+    let insn: Insn;
+    try {
+      insn = decode((k) => {
+        if (off + k >= 4096) throw PAGE_END;
+        return bytes[off + k];
+      });
+    } catch {
+      return null;
+    }
+    code[off] = insn;
+    return insn;
+  }
+
+  /**
+   * Runs the compiled block at RIP if there is one that fits in `left` instructions (compiling it once
+   * the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
+   */
+  private runBlock(lo: number, left: number): number {
+    const frame = this.mmu.fetchFrame(lo, this.ripHi);
+    if (frame === null) return 0;
+    const code = frame.code;
+    if (code === null) return 0;
+    const off = lo & 0xfff;
+    let page = code[JIT_PAGE_SLOT] as JitPage | undefined;
+    if (page === undefined) {
+      page = new JitPage();
+      code[JIT_PAGE_SLOT] = page;
+    }
+    let block = page.blocks[off];
+    if (block === undefined) {
+      if (++page.starts[off] < this.jitThreshold) return 0;
+      block = compileBlock(frame, code, off, (o) => this.decodeInFrame(frame, code, o));
+      page.blocks[off] = block;
+      if (block !== null) this.blocksCompiled++;
+    }
+    if (block === null || block.count > left) return 0;
+    this.blockEntry = this.instructions;
+    const n = block.run(this, left);
+    this.blockEntry = -1;
+    this.blockInstructions += n;
+    return n;
+  }
+
   private decodeSlow(lo: number, hi: number): Insn {
     const mmu = this.mmu;
     return decode((k) => {
@@ -247,6 +310,15 @@ export class Cpu extends CpuState {
           const lo = this.ripLo;
           this.insnRipLo = lo;
           this.insnRipHi = this.ripHi;
+          if (this.jitEnabled && this.tracer === null) {
+            const ran = this.runBlock(lo, budget - executed);
+            if (ran !== 0) {
+              // a block holds no instruction that halts, yields, sets a shadow or raises the line
+              executed += ran;
+              if (this.irqPending && (this.flags & IF) !== 0) break;
+              continue;
+            }
+          }
           const insn = this.fetchInsn();
           const nlo = (lo + insn.len) | 0;
           if ((nlo >>> 0) < (lo >>> 0)) this.ripHi = (this.ripHi + 1) | 0;
@@ -260,6 +332,13 @@ export class Cpu extends CpuState {
         }
         if (this.yieldRequested) return RUN_PAUSE;
       } catch (e) {
+        if (this.blockEntry >= 0) {
+          // a fault inside a block: the instructions before the faulting one have retired
+          const done = this.instructions - this.blockEntry;
+          executed += done;
+          this.blockInstructions += done;
+          this.blockEntry = -1;
+        }
         if (!(e instanceof CpuFault)) throw e;
         this.ripLo = this.insnRipLo;
         this.ripHi = this.insnRipHi;

@@ -44,6 +44,9 @@ export function createTestMachine(opts: { levels?: 4 | 5; memMiB?: number } = {}
   cpu.regs[RSP << 1] = STACK_TOP;
   cpu.ripLo = CODE_BASE;
   cpu.mmu.modeChanged();
+  // the cpu-blocks test project compiles every instruction into a block from its first execution
+  const jitThreshold = Number(process.env.TLBEMU_TEST_JIT_THRESHOLD ?? 0);
+  if (jitThreshold > 0) cpu.jitThreshold = jitThreshold;
   return { cpu, mem, pt };
 }
 

@@ -1,0 +1,144 @@
+// The block compiler: turns a run of decoded instructions inside one 4 KiB code frame into one
+// JavaScript function (new Function), so that straight-line guest code runs without the per-instruction
+// fetch, decode-cache lookup and handler dispatch of the interpreter loop.
+//
+// Contract with Cpu.run (cpu.ts), which is what keeps blocks indistinguishable from the interpreter:
+// - a block is entered with RIP at its first byte and is given the budget left; it runs at most that
+//   many instructions and returns how many retired, with RIP, the registers, the lazy flags and
+//   cpu.instructions exactly as the interpreter would leave them;
+// - before any instruction that touches memory or may fault it stores that instruction's RIP in
+//   insnRipLo and the retired count in cpu.instructions, so a fault (thrown out of the block) is
+//   delivered at the right instruction and the MMU, hooks and the stale-TLB oracle see the right site;
+// - instructions that change anything the run loop checks between instructions end the block before
+//   them (classify.ts); a write into the block's own frame drops its decoded code (self-modifying
+//   code), and the block then returns at the next instruction;
+// - a block whose last instruction branches back to its first loops inside the function while the
+//   budget allows a whole further pass.
+import type { Cpu } from '../cpu.js';
+import type { Insn, Handler } from '../insn.js';
+import type { Frame } from '../../memory/physical.js';
+import { condition, getCF } from '../flags.js';
+import { push, pop } from '../stack.js';
+import { CpuFault, VEC_GP, VEC_SS } from '../faults.js';
+import { classify, BLOCK_STOP, BLOCK_END } from './classify.js';
+import { emitBody, conditionSrc, FlagsKnown } from './emit.js';
+
+export type BlockFn = (c: Cpu, budget: number) => number;
+
+export interface CompiledBlock {
+  run: BlockFn;
+  /** Instructions in one pass through the block. */
+  count: number;
+}
+
+/** Most instructions in one block (bounds compile time and the size of the generated function). */
+export const MAX_BLOCK_INSNS = 64;
+
+/** Run-time helpers the generated code calls. */
+const HELPERS = {
+  condition,
+  getCF,
+  push,
+  pop,
+  gp: (): CpuFault => new CpuFault(VEC_GP, 0),
+  ss: (): CpuFault => new CpuFault(VEC_SS, 0),
+};
+
+/** Decodes the instructions of a block starting at `off` (through the frame's decode cache). */
+export type DecodeAt = (off: number) => Insn | null;
+
+/**
+ * Compiles the block that starts at offset `start` of `frame` (code = the frame's decode cache at the
+ * time). Returns null when the first instruction cannot be in a block.
+ */
+export function compileBlock(frame: Frame, code: unknown[], start: number, decodeAt: DecodeAt): CompiledBlock | null {
+  const insns: Insn[] = [];
+  let off = start;
+  let endsWithBranch = false;
+  while (insns.length < MAX_BLOCK_INSNS) {
+    const i = decodeAt(off);
+    if (i === null) break; // decode fault, or the instruction crosses into the next page
+    if (off + i.len >= 4096) break; // RIP of the next instruction would leave the page: interpreter
+    const kind = classify(i);
+    if (kind === BLOCK_STOP) break;
+    insns.push(i);
+    off += i.len;
+    if (kind === BLOCK_END) { endsWithBranch = true; break; }
+  }
+  if (insns.length === 0) return null;
+  const handlers: Handler[] = insns.map((i) => i.exec);
+  const body = generate(insns, endsWithBranch);
+  const factory = new Function('X', 'F', 'K', 'I', 'H', body) as
+    (x: typeof HELPERS, f: Frame, k: unknown[], i: Insn[], h: Handler[]) => BlockFn;
+  return { run: factory(HELPERS, frame, code, insns, handlers), count: insns.length };
+}
+
+function generate(insns: Insn[], endsWithBranch: boolean): string {
+  const count = insns.length;
+  const last = insns[count - 1];
+  // a Jcc/JMP rel back to the block's first byte turns the block into a loop
+  const lastStart = count === 1 ? 0 : offsetOf(insns, count - 1);
+  const loops = endsWithBranch && isRelBranch(last) && lastStart + last.len + last.imm === 0;
+  let src = '"use strict";return function block(c,budget){\n' +
+    'const R=c.regs,M=c.mmu,B=c.ripLo,BH=c.ripHi,I0=c.instructions;\n' +
+    'let n=0,el=0,eh=0,s=0,v=0,vh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0;\n' +
+    'c.insnRipHi=BH;\n';
+  if (loops) src += 'for(;;){\n';
+  const leave = (at: number): string => `c.instructions=I0+n+${at};return n+${at};`;
+  let d = 0;
+  let known: FlagsKnown | null = null;
+  for (let k = 0; k < count; k++) {
+    const i = insns[k];
+    const next = d + i.len;
+    const sync = `c.insnRipLo=(B+${d})|0;c.instructions=I0+n+${k};`;
+    if (k === count - 1 && endsWithBranch) {
+      src += branchSrc(i, k, next, count, loops, known, sync, leave);
+      break;
+    }
+    const e = emitBody(i, next);
+    if (e !== null) {
+      src += (e.sync ? sync : '') + e.src;
+      if (e.writes) src += `if(F.code!==K){c.ripLo=(B+${next})|0;${leave(k + 1)}}`;
+      if (e.flags !== 'same') known = e.flags;
+    } else {
+      // the interpreter's handler, with RIP at the next instruction as the run loop leaves it
+      src += `${sync}c.ripLo=(B+${next})|0;H[${k}](c,I[${k}]);if(F.code!==K){${leave(k + 1)}}`;
+      known = null;
+    }
+    src += '\n';
+    d = next;
+  }
+  if (!endsWithBranch) src += `c.ripLo=(B+${d})|0;${leave(count)}\n`;
+  if (loops) src += '}\n';
+  src += '};';
+  return src;
+}
+
+function offsetOf(insns: Insn[], k: number): number {
+  let d = 0;
+  for (let j = 0; j < k; j++) d += insns[j].len;
+  return d;
+}
+
+function isRelBranch(i: Insn): boolean {
+  return (i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f) || i.op === 0xe9 || i.op === 0xeb;
+}
+
+/** The block's last instruction: Jcc / JMP rel inline, any other near transfer through its handler. */
+function branchSrc(i: Insn, k: number, next: number, count: number, loops: boolean,
+  known: FlagsKnown | null, sync: string, leave: (at: number) => string): string {
+  if (!isRelBranch(i)) {
+    return `${sync}c.ripLo=(B+${next})|0;H[${k}](c,I[${k}]);${leave(count)}\n`;
+  }
+  const target = next + i.imm; // from the block start; i.imm is a signed 32-bit displacement
+  // a taken branch leaves through branchRel's rule: #GP at the branch when the new high half of RIP
+  // is not canonical
+  const taken = loops
+    ? `n+=${count};if(budget-n>=${count})continue;c.ripLo=B;${leave(0)}`
+    : `s=(B>>>0)+${target};a=(BH+(s>4294967295?1:s<0?-1:0))|0;` +
+      `if(a!==BH&&!M.isCanonical(a)){${sync}throw X.gp();}c.ripLo=s|0;c.ripHi=a;${leave(count)}`;
+  const fall = `c.ripLo=(B+${next})|0;${leave(count)}`;
+  if (i.op === 0xe9 || i.op === 0xeb) return `${taken}\n`;
+  const cond = conditionSrc(i.op & 0xf, known);
+  return `if(${cond}){${taken}}${fall}\n`;
+}

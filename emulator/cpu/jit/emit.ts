@@ -1,0 +1,270 @@
+// Inline JavaScript for the common instruction forms inside a compiled block: MOV, LEA, MOVZX/MOVSX,
+// the ALU operations without a memory destination, TEST, INC/DEC of a register, and the conditions of
+// Jcc. Each form does exactly what its interpreter handler does (ops/data.ts, ops/alu.ts, flags.ts),
+// including the lazy-flag record, so interpreter and blocks can alternate at any instruction.
+// Forms not listed here return null and the block calls the interpreter handler instead.
+import type { Insn } from '../insn.js';
+import { LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC } from '../state.js';
+import { regLo, regHi, writeRegSrc, effectiveAddress, readMemSrc, writeMemSrc } from './operand-source.js';
+
+/** What the block compiler knows about the lazy flags after an instruction (null: nothing). */
+export interface FlagsKnown { op: number; size: number }
+
+export interface Emitted {
+  src: string;
+  /** The instruction reads or writes memory, or may fault: the block records where it is first. */
+  sync: boolean;
+  /** The instruction may write memory (the block then checks that its own code was not overwritten). */
+  writes: boolean;
+  /** Lazy flags after it: 'same' = unchanged, else what it recorded. */
+  flags: FlagsKnown | 'same';
+}
+
+const OP_ADD = 0, OP_OR = 1, OP_AND = 4, OP_SUB = 5, OP_XOR = 6, OP_CMP = 7;
+
+/** Loads operand a (a, ah) and b (b, bh) of an ALU form from source expressions. */
+function loadOperands(size: number, aLo: string, aHi: string, bLo: string, bHi: string): string {
+  return `a=${aLo};ah=${size === 8 ? aHi : '0'};b=${bLo};bh=${size === 8 ? bHi : '0'};`;
+}
+
+/** r/rh := a OP b and the lazy-flag record, as alu.ts aluOp does (ADD OR AND SUB XOR CMP). */
+function aluCore(op: number, size: number): { src: string; lf: number } {
+  let src: string, lf: number;
+  switch (op) {
+    case OP_ADD:
+      src = size === 8 ? 's=(a>>>0)+(b>>>0);r=s|0;rh=(ah+bh+(s>4294967295?1:0))|0;' : 'r=(a+b)|0;rh=0;';
+      lf = LF_ADD;
+      break;
+    case OP_SUB: case OP_CMP:
+      src = size === 8 ? 's=(a>>>0)-(b>>>0);r=s|0;rh=(ah-bh-(s<0?1:0))|0;' : 'r=(a-b)|0;rh=0;';
+      lf = LF_SUB;
+      break;
+    case OP_AND: src = `r=a&b;rh=${size === 8 ? 'ah&bh' : '0'};`; lf = LF_LOGIC; break;
+    case OP_OR: src = `r=a|b;rh=${size === 8 ? 'ah|bh' : '0'};`; lf = LF_LOGIC; break;
+    default: src = `r=a^b;rh=${size === 8 ? 'ah^bh' : '0'};`; lf = LF_LOGIC; break;
+  }
+  if (lf === LF_LOGIC) {
+    src += `c.lfOp=${lf};c.lfSize=${size};c.lfA=0;c.lfAHi=0;c.lfB=0;c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
+  } else {
+    src += `c.lfCin=0;c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=b;c.lfBHi=bh;c.lfRes=r;c.lfResHi=rh;`;
+  }
+  return { src, lf };
+}
+
+function regOnly(src: string, flags: FlagsKnown | 'same'): Emitted {
+  return { src, sync: false, writes: false, flags };
+}
+
+/** ALU forms 00-3D and 80/81/83: ADD OR AND SUB XOR CMP, not ADC/SBB, no memory destination unless CMP. */
+function emitAlu(i: Insn, next: number, op: number, form: number): Emitted | null {
+  if (op === 2 || op === 3) return null; // ADC, SBB: carry-in (interpreter)
+  const size = i.osize;
+  const writesDest = op !== OP_CMP;
+  let pre = '', aLo: string, aHi: string, bLo: string, bHi: string, dest: 'rm' | 'reg' | 'acc';
+  let sync = false;
+  switch (form) {
+    case 0: // op r/m, reg
+      if (i.isMem && writesDest) return null; // read-modify-write of memory (flag restore on a fault)
+      bLo = regLo(i, i.reg, size); bHi = regHi(i.reg);
+      if (i.isMem) { pre = effectiveAddress(i, next) + readMemSrc(size); aLo = 'v'; aHi = 'vh'; sync = true; }
+      else { aLo = regLo(i, i.rm, size); aHi = regHi(i.rm); }
+      dest = 'rm';
+      break;
+    case 1: // op reg, r/m
+      if (i.isMem) { pre = effectiveAddress(i, next) + readMemSrc(size); bLo = 'v'; bHi = 'vh'; sync = true; }
+      else { bLo = regLo(i, i.rm, size); bHi = regHi(i.rm); }
+      aLo = regLo(i, i.reg, size); aHi = regHi(i.reg);
+      dest = 'reg';
+      break;
+    case 2: // op acc, imm
+      aLo = regLo(i, 0, size); aHi = regHi(0);
+      bLo = String(i.imm); bHi = String(i.immHi);
+      dest = 'acc';
+      break;
+    default: // op r/m, imm
+      if (i.isMem && writesDest) return null;
+      if (i.isMem) { pre = effectiveAddress(i, next) + readMemSrc(size); aLo = 'v'; aHi = 'vh'; sync = true; }
+      else { aLo = regLo(i, i.rm, size); aHi = regHi(i.rm); }
+      bLo = String(i.imm); bHi = String(i.immHi);
+      dest = 'rm';
+  }
+  // The interpreter reads the reg operand before the r/m one (both orders give the same values here).
+  const core = aluCore(op, size);
+  let src = pre + loadOperands(size, aLo, aHi, bLo, bHi) + core.src;
+  if (writesDest) {
+    const r = dest === 'reg' ? i.reg : dest === 'acc' ? 0 : i.rm;
+    src += writeRegSrc(i, r, size, 'r', 'rh');
+  }
+  return { src, sync, writes: false, flags: { op: core.lf, size } };
+}
+
+function emitTest(i: Insn, next: number, imm: boolean): Emitted {
+  const size = i.osize;
+  let pre = '', aLo: string, aHi: string;
+  if (i.isMem) { pre = effectiveAddress(i, next) + readMemSrc(size); aLo = 'v'; aHi = 'vh'; }
+  else { aLo = regLo(i, i.rm, size); aHi = regHi(i.rm); }
+  const bLo = imm ? String(i.imm) : regLo(i, i.reg, size);
+  const bHi = imm ? String(i.immHi) : regHi(i.reg);
+  const core = aluCore(OP_AND, size);
+  return { src: pre + loadOperands(size, aLo, aHi, bLo, bHi) + core.src, sync: i.isMem, writes: false,
+    flags: { op: LF_LOGIC, size } };
+}
+
+/** INC/DEC of a register: CF is kept (lfCin), as alu.ts incDec does. */
+function emitIncDec(i: Insn, dec: boolean): Emitted | null {
+  if (i.isMem) return null;
+  const size = i.osize;
+  let src = `a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};b=X.getCF(c);`;
+  if (dec) src += `r=(a-1)|0;rh=${size === 8 ? '(a===0?(ah-1)|0:ah)' : '0'};`;
+  else src += `r=(a+1)|0;rh=${size === 8 ? '(r===0?(ah+1)|0:ah)' : '0'};`;
+  const lf = dec ? LF_DEC : LF_INC;
+  src += `c.lfCin=b;c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=1;c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
+  src += writeRegSrc(i, i.rm, size, 'r', 'rh');
+  return regOnly(src, { op: lf, size });
+}
+
+function emitMov(i: Insn, next: number): Emitted | null {
+  const size = i.osize;
+  switch (i.op) {
+    case 0x88: case 0x89: // MOV r/m, reg
+      if (!i.isMem) return regOnly(writeRegSrc(i, i.rm, size, regLo(i, i.reg, size), regHi(i.reg)), 'same');
+      return { src: effectiveAddress(i, next) + writeMemSrc(size, regLo(i, i.reg, size), regHi(i.reg)),
+        sync: true, writes: true, flags: 'same' };
+    case 0x8a: case 0x8b: // MOV reg, r/m
+      if (!i.isMem) return regOnly(writeRegSrc(i, i.reg, size, regLo(i, i.rm, size), regHi(i.rm)), 'same');
+      return { src: effectiveAddress(i, next) + readMemSrc(size) + writeRegSrc(i, i.reg, size, 'v', 'vh'),
+        sync: true, writes: false, flags: 'same' };
+    case 0xc6: case 0xc7: // MOV r/m, imm
+      if (!i.isMem) return regOnly(writeRegSrc(i, i.rm, size, String(i.imm), String(i.immHi)), 'same');
+      return { src: effectiveAddress(i, next) + writeMemSrc(size, String(i.imm), String(i.immHi)),
+        sync: true, writes: true, flags: 'same' };
+    default: // B0-BF: MOV r, imm
+      return regOnly(writeRegSrc(i, i.rm, size, String(i.imm), String(i.immHi)), 'same');
+  }
+}
+
+/** LEA: the offset only (no segment base, no canonical check), written at the operand size. */
+function emitLea(i: Insn, next: number): Emitted | null {
+  if (!i.isMem) return null; // #UD through the interpreter
+  const plain = { ...i, seg: -1, stackRef: false } as Insn;
+  return regOnly(effectiveAddress(plain, next) + writeRegSrc(i, i.reg, i.osize, 'el', 'eh'), 'same');
+}
+
+/** MOVZX / MOVSX / MOVSXD (0F B6/B7/BE/BF, 63). */
+function emitExtend(i: Insn, next: number, srcSize: number, signed: boolean): Emitted {
+  let pre = '', v: string;
+  if (i.isMem) { pre = effectiveAddress(i, next) + readMemSrc(srcSize); v = 'v'; }
+  else v = regLo(i, i.rm, srcSize);
+  let x: string;
+  if (!signed) x = v;
+  else x = srcSize === 1 ? `((${v}<<24)>>24)` : srcSize === 2 ? `((${v}<<16)>>16)` : v;
+  const src = pre + `a=${x};` + writeRegSrc(i, i.reg, i.osize, 'a', signed ? '(a>>31)' : '0');
+  return { src, sync: i.isMem, writes: false, flags: 'same' };
+}
+
+/** Inline source for a body instruction, or null to call its handler. */
+export function emitBody(i: Insn, next: number): Emitted | null {
+  const op = i.op;
+  if (op < 0x40) {
+    const form = op & 7;
+    if (form > 5) return null;
+    return emitAlu(i, next, op >> 3, form === 0 || form === 1 ? 0 : form === 2 || form === 3 ? 1 : 2);
+  }
+  switch (op) {
+    case 0x80: case 0x81: case 0x83: return emitAlu(i, next, i.reg & 7, 3);
+    case 0x84: case 0x85: return emitTest(i, next, false);
+    case 0xa8: case 0xa9: {
+      const t = { ...i, isMem: false, rm: 0 } as Insn;
+      return emitTest(t, next, true);
+    }
+    case 0xf6: case 0xf7: return (i.reg & 7) === 0 ? emitTest(i, next, true) : null;
+    case 0xfe: case 0xff: {
+      const r = i.reg & 7;
+      return r === 0 || r === 1 ? emitIncDec(i, r === 1) : null;
+    }
+    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: return emitMov(i, next);
+    case 0x8d: return emitLea(i, next);
+    case 0x1b6: return emitExtend(i, next, 1, false);
+    case 0x1b7: return emitExtend(i, next, 2, false);
+    case 0x1be: return emitExtend(i, next, 1, true);
+    case 0x1bf: return emitExtend(i, next, 2, true);
+    case 0x63: return emitExtend(i, next, 4, true);
+  }
+  if (op >= 0xb0 && op <= 0xbf) return emitMov(i, next);
+  return null;
+}
+
+/** Unsigned a < b on the lazy operands at size. */
+function ltU(size: number): string {
+  switch (size) {
+    case 8: return '((c.lfAHi>>>0)<(c.lfBHi>>>0)||(c.lfAHi===c.lfBHi&&(c.lfA>>>0)<(c.lfB>>>0)))';
+    case 4: return '((c.lfA>>>0)<(c.lfB>>>0))';
+    case 2: return '((c.lfA&65535)<(c.lfB&65535))';
+    default: return '((c.lfA&255)<(c.lfB&255))';
+  }
+}
+/** Signed a < b on the lazy operands at size. */
+function ltS(size: number): string {
+  switch (size) {
+    case 8: return '(c.lfAHi<c.lfBHi||(c.lfAHi===c.lfBHi&&(c.lfA>>>0)<(c.lfB>>>0)))';
+    case 4: return '((c.lfA|0)<(c.lfB|0))';
+    case 2: return '(((c.lfA<<16)>>16)<((c.lfB<<16)>>16))';
+    default: return '(((c.lfA<<24)>>24)<((c.lfB<<24)>>24))';
+  }
+}
+function eq(size: number): string {
+  switch (size) {
+    case 8: return '(c.lfA===c.lfB&&c.lfAHi===c.lfBHi)';
+    case 4: return '(c.lfA===c.lfB)';
+    case 2: return '(((c.lfA^c.lfB)&65535)===0)';
+    default: return '(((c.lfA^c.lfB)&255)===0)';
+  }
+}
+function resZero(size: number): string {
+  switch (size) {
+    case 8: return '((c.lfRes|c.lfResHi)===0)';
+    case 4: return '(c.lfRes===0)';
+    case 2: return '((c.lfRes&65535)===0)';
+    default: return '((c.lfRes&255)===0)';
+  }
+}
+function resSign(size: number): string {
+  switch (size) {
+    case 8: return '(c.lfResHi<0)';
+    case 4: return '(c.lfRes<0)';
+    case 2: return '((c.lfRes&32768)!==0)';
+    default: return '((c.lfRes&128)!==0)';
+  }
+}
+
+/**
+ * Source of condition cc (Jcc/SETcc/CMOVcc numbering) given what is known of the lazy flags; the
+ * generic evaluation (flags.ts condition) otherwise. Same results as flags.ts by construction: ZF/SF
+ * from the result, CF/OF of SUB from the operands, CF = OF = 0 after a logic operation.
+ */
+export function conditionSrc(cc: number, known: FlagsKnown | null): string {
+  const neg = (cc & 1) !== 0;
+  const wrap = (e: string): string => (neg ? `!${e}` : e);
+  if (known !== null) {
+    const { op, size } = known;
+    const base = cc & 0xe;
+    if (base === 4) return wrap(resZero(size));
+    if (base === 8) return wrap(resSign(size));
+    if (op === LF_SUB) {
+      switch (base) {
+        case 2: return wrap(ltU(size));
+        case 6: return wrap(`(${ltU(size)}||${eq(size)})`);
+        case 12: return wrap(ltS(size));
+        case 14: return wrap(`(${ltS(size)}||${eq(size)})`);
+      }
+    } else if (op === LF_LOGIC) {
+      switch (base) {
+        case 0: case 2: return neg ? 'true' : 'false'; // OF, CF = 0
+        case 6: return wrap(resZero(size));
+        case 12: return wrap(resSign(size)); // SF != OF with OF = 0
+        case 14: return wrap(`(${resZero(size)}||${resSign(size)})`);
+      }
+    }
+  }
+  return `X.condition(c,${cc})`;
+}

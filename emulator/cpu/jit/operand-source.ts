@@ -1,0 +1,98 @@
+// JavaScript source fragments for operands of a decoded instruction, for the block compiler. Names the
+// generated code uses: c (the Cpu), R (its register halves), M (its MMU), B/BH (linear address of the
+// block's first byte), scratch locals el/eh (effective address), s, a/ah, b/bh, r/rh, v/vh.
+// Every fragment computes exactly what operands.ts computes at run time, with the decoded fields as
+// constants.
+import type { Insn } from '../insn.js';
+import { SEG_FS, SEG_GS } from '../state.js';
+
+/** Low half of register r at size (zero-extended for 1 and 2 bytes; AH..BH without REX). */
+export function regLo(i: Insn, r: number, size: number): string {
+  switch (size) {
+    case 8: case 4: return `R[${r << 1}]`;
+    case 2: return `(R[${r << 1}]&65535)`;
+    default:
+      if (i.rex === 0 && r >= 4 && r < 8) return `((R[${(r - 4) << 1}]>>>8)&255)`;
+      return `(R[${r << 1}]&255)`;
+  }
+}
+
+/** High half of register r (only meaningful at size 8). */
+export function regHi(r: number): string {
+  return `R[${(r << 1) | 1}]`;
+}
+
+/** Statements writing (lo, hi) to register r at size: 32-bit writes zero-extend, 8/16 merge (SDM 3.4.1.1). */
+export function writeRegSrc(i: Insn, r: number, size: number, lo: string, hi: string): string {
+  const k = r << 1;
+  switch (size) {
+    case 8: return `R[${k}]=${lo};R[${k + 1}]=${hi};`;
+    case 4: return `R[${k}]=${lo};R[${k + 1}]=0;`;
+    case 2: return `R[${k}]=(R[${k}]&-65536)|((${lo})&65535);`;
+    default:
+      if (i.rex === 0 && r >= 4 && r < 8) {
+        const h = (r - 4) << 1;
+        return `R[${h}]=(R[${h}]&-65281)|(((${lo})&255)<<8);`;
+      }
+      return `R[${k}]=(R[${k}]&-256)|((${lo})&255);`;
+  }
+}
+
+/**
+ * Statements leaving the memory operand's linear address in el (int32) / eh, as computeEA does:
+ * base + scaled index + displacement, 67h truncation, FS/GS base, and #SS for a non-canonical stack
+ * reference. `next` is the offset of the next instruction from the block start (RIP-relative base).
+ */
+export function effectiveAddress(i: Insn, next: number): string {
+  const dLo = i.disp >>> 0, dHi = i.disp >> 31;
+  let src: string;
+  const base = i.base;
+  if (base >= 0) {
+    const bLo = base === 16 ? `((B+${next})|0)` : `R[${base << 1}]`;
+    const bHi = base === 16 ? 'BH' : `R[${(base << 1) | 1}]`;
+    src = dLo === 0
+      ? `el=${bLo}>>>0;eh=${bHi};`
+      : `s=${dLo}+(${bLo}>>>0);eh=(${dHi}+${bHi}+(s>4294967295?1:0))|0;el=s>>>0;`;
+  } else {
+    src = `el=${dLo};eh=${dHi};`;
+  }
+  const index = i.index;
+  if (index >= 0) {
+    let xLo = `R[${index << 1}]`, xHi = `R[${(index << 1) | 1}]`;
+    if (i.scale !== 1) {
+      const k = i.scale === 2 ? 1 : i.scale === 4 ? 2 : 3;
+      src += `a=${xLo};ah=(${xHi}<<${k})|(a>>>${32 - k});a=a<<${k};`;
+      xLo = 'a'; xHi = 'ah';
+    }
+    src += `s=el+(${xLo}>>>0);eh=(eh+${xHi}+(s>4294967295?1:0))|0;el=s>>>0;`;
+  }
+  if (i.asize === 4) src += 'eh=0;';
+  if (i.seg === SEG_FS || i.seg === SEG_GS) {
+    const g = i.seg === SEG_FS ? 'fs' : 'gs';
+    src += `s=el+(c.${g}BaseLo>>>0);eh=(eh+c.${g}BaseHi+(s>4294967295?1:0))|0;el=s|0;`;
+  } else {
+    src += 'el=el|0;';
+  }
+  if (i.stackRef) src += 'if(!M.isCanonical(eh))throw X.ss();';
+  return src;
+}
+
+/** Statements reading memory at (el, eh): the value into v (and vh at size 8). */
+export function readMemSrc(size: number): string {
+  switch (size) {
+    case 8: return 'v=M.read64(el,eh);vh=M.hi;';
+    case 4: return 'v=M.read32(el,eh);';
+    case 2: return 'v=M.read16(el,eh);';
+    default: return 'v=M.read8(el,eh);';
+  }
+}
+
+/** Statement writing (lo, hi) to memory at (el, eh). */
+export function writeMemSrc(size: number, lo: string, hi: string): string {
+  switch (size) {
+    case 8: return `M.write64(el,eh,${lo},${hi});`;
+    case 4: return `M.write32(el,eh,${lo});`;
+    case 2: return `M.write16(el,eh,${lo});`;
+    default: return `M.write8(el,eh,${lo});`;
+  }
+}
