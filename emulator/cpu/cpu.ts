@@ -243,8 +243,8 @@ export class Cpu extends CpuState {
   }
 
   /**
-   * Runs the compiled block at RIP if there is one that fits in `left` instructions (compiling it once
-   * the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
+   * Runs the compiled block at RIP, if there is one, for at most `left` (>= 1) instructions (compiling it
+   * once the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
    */
   private runBlock(lo: number, left: number): number {
     const frame = this.mmu.fetchFrame(lo, this.ripHi);
@@ -264,7 +264,7 @@ export class Cpu extends CpuState {
       page.blocks[off] = block;
       if (block !== null) this.blocksCompiled++;
     }
-    if (block === null || block.count > left) return 0;
+    if (block === null) return 0;
     this.blockEntry = this.instructions;
     const n = block.run(this, left);
     this.blockEntry = -1;

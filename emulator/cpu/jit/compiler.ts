@@ -3,8 +3,9 @@
 // fetch, decode-cache lookup and handler dispatch of the interpreter loop.
 //
 // Contract with Cpu.run (cpu.ts), which is what keeps blocks indistinguishable from the interpreter:
-// - a block is entered with RIP at its first byte and is given the budget left; it runs at most that
-//   many instructions and returns how many retired, with RIP, the registers, the lazy flags and
+// - a block is entered with RIP at its first byte and is given the budget left (at least 1); it runs
+//   at most that many instructions (leaving at any instruction boundary where the budget runs out) and
+//   returns how many retired, with RIP, the registers, the lazy flags and
 //   cpu.instructions exactly as the interpreter would leave them;
 // - before any instruction that touches memory or may fault it stores that instruction's RIP in
 //   insnRipLo and the retired count in cpu.instructions, so a fault (thrown out of the block) is
@@ -12,8 +13,8 @@
 // - instructions that change anything the run loop checks between instructions end the block before
 //   them (classify.ts); a write into the block's own frame drops its decoded code (self-modifying
 //   code), and the block then returns at the next instruction;
-// - a block whose last instruction branches back to its first loops inside the function while the
-//   budget allows a whole further pass.
+// - a block whose last instruction branches back to its first loops inside the function while budget
+//   is left.
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import type { Frame } from '../../memory/physical.js';
@@ -81,21 +82,36 @@ function generate(insns: Insn[], endsWithBranch: boolean): string {
   const loops = endsWithBranch && isRelBranch(last) && lastStart + last.len + last.imm === 0;
   let src = '"use strict";return function block(c,budget){\n' +
     'const R=c.regs,M=c.mmu,B=c.ripLo,BH=c.ripHi,I0=c.instructions;\n' +
-    'let n=0,el=0,eh=0,s=0,v=0,vh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0;\n' +
+    'const TR=M.tagR,TW=M.tagW,FF=M.feFrame,FM=TR.length-1,FC=M.counters;\n' +
+    'let n=0,el=0,eh=0,s=0,o=0,f=null,v=0,vh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0;\n' +
     'c.insnRipHi=BH;\n';
   if (loops) src += 'for(;;){\n';
+  // a whole pass when the budget allows one (no budget test between instructions), else the same
+  // instructions with a test before each: the slice ends exactly where the interpreter's would
+  if (count > 1) src += `if(budget-n>=${count}){\n${passSrc(insns, endsWithBranch, loops, false)}}\n`;
+  src += passSrc(insns, endsWithBranch, loops, true);
+  if (loops) src += '}\n';
+  src += '};';
+  return src;
+}
+
+/** One pass through the block's instructions; every path ends in a return or (loops) a continue. */
+function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, budgetChecks: boolean): string {
+  const count = insns.length;
   const leave = (at: number): string => `c.instructions=I0+n+${at};return n+${at};`;
+  let src = '';
   let d = 0;
   let known: FlagsKnown | null = null;
   for (let k = 0; k < count; k++) {
     const i = insns[k];
     const next = d + i.len;
     const sync = `c.insnRipLo=(B+${d})|0;c.instructions=I0+n+${k};`;
+    if (budgetChecks && k > 0) src += `if(n+${k}===budget){c.ripLo=(B+${d})|0;${leave(k)}}`;
     if (k === count - 1 && endsWithBranch) {
       src += branchSrc(i, k, next, count, loops, known, sync, leave);
       break;
     }
-    const e = emitBody(i, next);
+    const e = emitBody(i, next, known);
     if (e !== null) {
       src += (e.sync ? sync : '') + e.src;
       if (e.writes) src += `if(F.code!==K){c.ripLo=(B+${next})|0;${leave(k + 1)}}`;
@@ -109,8 +125,6 @@ function generate(insns: Insn[], endsWithBranch: boolean): string {
     d = next;
   }
   if (!endsWithBranch) src += `c.ripLo=(B+${d})|0;${leave(count)}\n`;
-  if (loops) src += '}\n';
-  src += '};';
   return src;
 }
 
@@ -134,7 +148,7 @@ function branchSrc(i: Insn, k: number, next: number, count: number, loops: boole
   // a taken branch leaves through branchRel's rule: #GP at the branch when the new high half of RIP
   // is not canonical
   const taken = loops
-    ? `n+=${count};if(budget-n>=${count})continue;c.ripLo=B;${leave(0)}`
+    ? `n+=${count};if(n<budget)continue;c.ripLo=B;${leave(0)}`
     : `s=(B>>>0)+${target};a=(BH+(s>4294967295?1:s<0?-1:0))|0;` +
       `if(a!==BH&&!M.isCanonical(a)){${sync}throw X.gp();}c.ripLo=s|0;c.ripHi=a;${leave(count)}`;
   const fall = `c.ripLo=(B+${next})|0;${leave(count)}`;

@@ -110,11 +110,24 @@ function emitTest(i: Insn, next: number, imm: boolean): Emitted {
     flags: { op: LF_LOGIC, size } };
 }
 
+/** CF of the lazy flags as 0/1, inline when the operation that set them is known (flags.ts getCF). */
+function carrySrc(known: FlagsKnown | null): string {
+  if (known !== null) {
+    switch (known.op) {
+      case LF_LOGIC: return '0';
+      case LF_INC: case LF_DEC: return 'c.lfCin';
+      case LF_SUB: return `(${ltU(known.size)}?1:0)`;
+      case LF_ADD: return `(${ltU(known.size, 'c.lfRes', 'c.lfA', 'c.lfResHi', 'c.lfAHi')}?1:0)`;
+    }
+  }
+  return 'X.getCF(c)';
+}
+
 /** INC/DEC of a register: CF is kept (lfCin), as alu.ts incDec does. */
-function emitIncDec(i: Insn, dec: boolean): Emitted | null {
+function emitIncDec(i: Insn, dec: boolean, known: FlagsKnown | null): Emitted | null {
   if (i.isMem) return null;
   const size = i.osize;
-  let src = `a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};b=X.getCF(c);`;
+  let src = `a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};b=${carrySrc(known)};`;
   if (dec) src += `r=(a-1)|0;rh=${size === 8 ? '(a===0?(ah-1)|0:ah)' : '0'};`;
   else src += `r=(a+1)|0;rh=${size === 8 ? '(r===0?(ah+1)|0:ah)' : '0'};`;
   const lf = dec ? LF_DEC : LF_INC;
@@ -163,7 +176,7 @@ function emitExtend(i: Insn, next: number, srcSize: number, signed: boolean): Em
 }
 
 /** Inline source for a body instruction, or null to call its handler. */
-export function emitBody(i: Insn, next: number): Emitted | null {
+export function emitBody(i: Insn, next: number, known: FlagsKnown | null): Emitted | null {
   const op = i.op;
   if (op < 0x40) {
     const form = op & 7;
@@ -180,7 +193,7 @@ export function emitBody(i: Insn, next: number): Emitted | null {
     case 0xf6: case 0xf7: return (i.reg & 7) === 0 ? emitTest(i, next, true) : null;
     case 0xfe: case 0xff: {
       const r = i.reg & 7;
-      return r === 0 || r === 1 ? emitIncDec(i, r === 1) : null;
+      return r === 0 || r === 1 ? emitIncDec(i, r === 1, known) : null;
     }
     case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: return emitMov(i, next);
     case 0x8d: return emitLea(i, next);
@@ -194,13 +207,13 @@ export function emitBody(i: Insn, next: number): Emitted | null {
   return null;
 }
 
-/** Unsigned a < b on the lazy operands at size. */
-function ltU(size: number): string {
+/** Unsigned x < y at size, for two lazy-flag fields (lfA, lfB, lfRes) and their high halves. */
+function ltU(size: number, x = 'c.lfA', y = 'c.lfB', xh = 'c.lfAHi', yh = 'c.lfBHi'): string {
   switch (size) {
-    case 8: return '((c.lfAHi>>>0)<(c.lfBHi>>>0)||(c.lfAHi===c.lfBHi&&(c.lfA>>>0)<(c.lfB>>>0)))';
-    case 4: return '((c.lfA>>>0)<(c.lfB>>>0))';
-    case 2: return '((c.lfA&65535)<(c.lfB&65535))';
-    default: return '((c.lfA&255)<(c.lfB&255))';
+    case 8: return `((${xh}>>>0)<(${yh}>>>0)||(${xh}===${yh}&&(${x}>>>0)<(${y}>>>0)))`;
+    case 4: return `((${x}>>>0)<(${y}>>>0))`;
+    case 2: return `((${x}&65535)<(${y}&65535))`;
+    default: return `((${x}&255)<(${y}&255))`;
   }
 }
 /** Signed a < b on the lazy operands at size. */

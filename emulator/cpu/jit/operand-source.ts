@@ -1,6 +1,7 @@
 // JavaScript source fragments for operands of a decoded instruction, for the block compiler. Names the
 // generated code uses: c (the Cpu), R (its register halves), M (its MMU), B/BH (linear address of the
-// block's first byte), scratch locals el/eh (effective address), s, a/ah, b/bh, r/rh, v/vh.
+// block's first byte), TR/TW/FF/FM/FC (the MMU's front-end, below), scratch locals el/eh (effective
+// address), s, o, f, a/ah, b/bh, r/rh, v/vh.
 // Every fragment computes exactly what operands.ts computes at run time, with the decoded fields as
 // constants.
 import type { Insn } from '../insn.js';
@@ -77,22 +78,33 @@ export function effectiveAddress(i: Insn, next: number): string {
   return src;
 }
 
+// Memory accesses try the MMU's front-end inline, as Mmu.read*/write* do first (mmu.ts: one tag per
+// slot for reads and one for writes, the frame in feFrame), and call the Mmu method on a miss. The block
+// takes TR/TW/FF/FM/FC from the MMU at entry: nothing a block may execute switches the front-end set.
+// Same access, same counters, same result as the call.
+
+/** The front-end hit test for the page of (el, eh) in tag array `tags`, with room for `size` bytes. */
+function hit(tags: string, size: number): string {
+  return `s=(el>>>12)&FM;o=el&4095;if(${tags}[s]===eh*1048576+(el>>>12)${size > 1 ? `&&o<=${4096 - size}` : ''})`;
+}
+
 /** Statements reading memory at (el, eh): the value into v (and vh at size 8). */
 export function readMemSrc(size: number): string {
   switch (size) {
-    case 8: return 'v=M.read64(el,eh);vh=M.hi;';
-    case 4: return 'v=M.read32(el,eh);';
-    case 2: return 'v=M.read16(el,eh);';
-    default: return 'v=M.read8(el,eh);';
+    case 8: return `${hit('TR', 8)}{FC.feHits++;f=FF[s].view;vh=f.getInt32(o+4,true);v=f.getInt32(o,true);}else{v=M.read64(el,eh);vh=M.hi;}`;
+    case 4: return `${hit('TR', 4)}{FC.feHits++;v=FF[s].view.getInt32(o,true);}else v=M.read32(el,eh);`;
+    case 2: return `${hit('TR', 2)}{FC.feHits++;v=FF[s].view.getUint16(o,true);}else v=M.read16(el,eh);`;
+    default: return `${hit('TR', 1)}{FC.feHits++;v=FF[s].bytes[o];}else v=M.read8(el,eh);`;
   }
 }
 
 /** Statement writing (lo, hi) to memory at (el, eh). */
 export function writeMemSrc(size: number, lo: string, hi: string): string {
+  const fast = `f=FF[s];FC.feHits++;if(f.flags!==0)M.mem.notifyWrite(f,f.pfn*4096+o,${size});`;
   switch (size) {
-    case 8: return `M.write64(el,eh,${lo},${hi});`;
-    case 4: return `M.write32(el,eh,${lo});`;
-    case 2: return `M.write16(el,eh,${lo});`;
-    default: return `M.write8(el,eh,${lo});`;
+    case 8: return `${hit('TW', 8)}{${fast}f.view.setInt32(o,${lo},true);f.view.setInt32(o+4,${hi},true);}else M.write64(el,eh,${lo},${hi});`;
+    case 4: return `${hit('TW', 4)}{${fast}f.view.setInt32(o,${lo},true);}else M.write32(el,eh,${lo});`;
+    case 2: return `${hit('TW', 2)}{${fast}f.view.setUint16(o,${lo},true);}else M.write16(el,eh,${lo});`;
+    default: return `${hit('TW', 1)}{${fast}f.bytes[o]=${lo};}else M.write8(el,eh,${lo});`;
   }
 }
