@@ -29,6 +29,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'trace', metavar: 'LIST', help: 'comma-separated: insn (every instruction, exception and interrupt),\nio (every port access and a per-port summary); written to stderr' },
   { name: 'tlb-entries', metavar: 'N', help: 'bounded set-associative TLB with N entries per page size (default unbounded)' },
   { name: 'tlb-ways', metavar: 'W', help: 'associativity of the bounded TLB (default: fully associative)' },
+  { name: 'jit', metavar: 'on|off', help: 'compile hot guest code into blocks (default on); off = interpreter only' },
   { name: 'lockstep', metavar: 'ENGINE', help: 'run in lockstep with a reference engine (unicorn): compare the\narchitectural state after every instruction, stop at the first divergence (status 8)' },
   { name: 'lockstep-every', metavar: 'N', help: 'with --lockstep, compare every N instructions (default 1)' },
   { name: 'help', help: 'show this help' },
@@ -62,6 +63,7 @@ export interface RunSettings {
   json?: string;
   trace: Set<'insn' | 'io'>;
   tlb?: { entries: number; ways: number };
+  jit: boolean;
   lockstep?: 'unicorn';
   lockstepEvery: number;
 }
@@ -84,6 +86,7 @@ export function parseRunArgs(argv: readonly string[]): RunSettings | null {
     cmdline: one('cmdline') ?? '',
     quantum: one('quantum') === undefined ? 200 : parseInteger('quantum', one('quantum')!, 1, 1e9),
     trace: one('trace') === undefined ? new Set() : parseList('trace', one('trace')!, ['insn', 'io'] as const),
+    jit: parseOnOff('jit', one('jit') ?? 'on'),
     lockstepEvery: one('lockstep-every') === undefined ? 1 : parseInteger('lockstep-every', one('lockstep-every')!, 1, 1e9),
   };
   const ls = one('lockstep');
@@ -106,6 +109,11 @@ export function parseRunArgs(argv: readonly string[]): RunSettings | null {
     s.tlb = { entries: n, ways: w };
   }
   return s;
+}
+
+function parseOnOff(name: string, v: string): boolean {
+  if (v !== 'on' && v !== 'off') throw new UsageError(`--${name} ${JSON.stringify(v)}: must be on or off`);
+  return v === 'on';
 }
 
 export function readImage(path: string): ElfImage {
@@ -227,7 +235,7 @@ export function runImage(s: RunSettings, extend?: (m: Machine, image: ElfImage, 
     }
   }
   try {
-    const m = new Machine({ cpus: s.cpus, serial: serialSink, tlb: s.tlb });
+    const m = new Machine({ cpus: s.cpus, serial: serialSink, tlb: s.tlb, jit: s.jit });
     let boot: BootResult;
     try {
       boot = m.boot(image, { memBytes: s.mem, pmem: s.pmem, pagingLevels: s.paging, cmdline: s.cmdline });

@@ -16,8 +16,8 @@ import './ops/index.js';
 import { compileBlock } from './jit/compiler.js';
 import { JitPage, JIT_PAGE_SLOT } from './jit/jit-page.js';
 
-/** Interpreted starts of an instruction before a block is compiled from it (below 256). */
-export const DEFAULT_JIT_THRESHOLD = 8;
+/** Interpreted starts of an instruction before a block is compiled from it (below 65536). */
+export const DEFAULT_JIT_THRESHOLD = 256;
 
 /** Why run() returned. */
 export const RUN_BUDGET = 0;
@@ -64,7 +64,7 @@ export class Cpu extends CpuState {
   tracer: ((cpu: Cpu, i: Insn) => void) | null = null;
   /** Compile hot straight-line code into blocks (jit/compiler.ts); off = interpreter only. */
   jitEnabled = true;
-  /** Interpreted starts of an instruction before a block is compiled from it (1..255). */
+  /** Interpreted starts of an instruction before a block is compiled from it (1..65535). */
   jitThreshold = DEFAULT_JIT_THRESHOLD;
   /** Blocks compiled, and instructions retired inside blocks. */
   blocksCompiled = 0;
@@ -243,8 +243,8 @@ export class Cpu extends CpuState {
   }
 
   /**
-   * Runs the compiled block at RIP, if there is one, for at most `left` (>= 1) instructions (compiling it
-   * once the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
+   * Runs the compiled block at RIP, if there is one and the budget `left` allows it, for at most `left`
+   * instructions (compiling it once the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
    */
   private runBlock(lo: number, left: number): number {
     const frame = this.mmu.fetchFrame(lo, this.ripHi);
@@ -264,7 +264,7 @@ export class Cpu extends CpuState {
       page.blocks[off] = block;
       if (block !== null) this.blocksCompiled++;
     }
-    if (block === null) return 0;
+    if (block === null || (block.count > left && !block.partial)) return 0;
     this.blockEntry = this.instructions;
     const n = block.run(this, left);
     this.blockEntry = -1;

@@ -22,6 +22,8 @@ export interface MachineConfig {
   serial: ByteSink;
   /** Bounded set-associative TLBs (--tlb-entries/--tlb-ways); default unbounded. */
   tlb?: { entries: number; ways: number };
+  /** Compile hot guest code into blocks (emulator/cpu/jit; default true); false = interpreter only. */
+  jit?: boolean;
 }
 
 /** A request from a device or the host to end the run (debug-exit, a host-detected guest crash). */
@@ -39,6 +41,8 @@ export interface CpuCounters {
   interrupts: number;
   exceptions: number;
   pauses: number;
+  /** Blocks compiled, and the instructions retired inside blocks. */
+  blocks: { compiled: number; instructions: number };
   /** x2APIC: IPIs sent and received, timer interrupts posted. */
   apic: { ipisSent: number; ipisReceived: number; timerInterrupts: number };
   mmu: {
@@ -86,6 +90,7 @@ export class Machine implements CpuBus {
       cpu.cpuCount = cfg.cpus;
       cpu.bus = this;
       if (cfg.tlb !== undefined) cpu.mmu.tlb = new SetAssociativeTlb(cfg.tlb.entries, cfg.tlb.ways);
+      if (cfg.jit === false) cpu.jitEnabled = false;
       this.cpus.push(cpu);
     }
     this.haltedSlices = new Array(cfg.cpus).fill(0);
@@ -169,6 +174,7 @@ export class Machine implements CpuBus {
       interrupts: cpu.interruptsTaken,
       exceptions: cpu.exceptionsTaken,
       pauses: cpu.pauses,
+      blocks: { compiled: cpu.blocksCompiled, instructions: cpu.blockInstructions },
       apic: {
         ipisSent: this.apic.apics[i].counters.ipisSent,
         ipisReceived: this.apic.apics[i].counters.ipisReceived,

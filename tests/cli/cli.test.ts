@@ -25,7 +25,7 @@ describe('tlbemu command', () => {
     const h = runCli(['run', '--help']);
     expect(h.status).toBe(0);
     for (const opt of ['--cpus', '--mem', '--pmem', '--paging', '--cmdline', '--max-insns', '--timeout', '--quantum',
-      '--seed', '--serial', '--json', '--trace', '--tlb-entries', '--tlb-ways']) {
+      '--seed', '--serial', '--json', '--trace', '--tlb-entries', '--tlb-ways', '--jit']) {
       expect(h.stdout).toContain(`  ${opt} `);
     }
   });
@@ -62,6 +62,7 @@ describe('tlbemu command', () => {
     usageError(['run', '--max-insns', '0', img], /--max-insns 0: out of range/);
     usageError(['run', '--timeout', 'soon', img], /--timeout "soon": not a positive number of seconds/);
     usageError(['run', '--quantum', '0', img], /--quantum 0: out of range/);
+    usageError(['run', '--jit', 'maybe', img], /--jit "maybe": must be on or off/);
     usageError(['run', '--tlb-ways', '4', img], /--tlb-ways needs --tlb-entries/);
     usageError(['run', '--tlb-entries', '64', '--tlb-ways', '3', img], /--tlb-ways 3 must divide --tlb-entries 64/);
     usageError(['run', '--cmdline', 'x'.repeat(5000), img], /--cmdline is 5000 bytes long \(at most 4095\)/);
@@ -270,6 +271,22 @@ describe('run options', () => {
     const u = runCli(['run', '--json', '-', buildImage('pages')]);
     const ju = JSON.parse(u.stdout.slice(u.stdout.indexOf('{')));
     expect(ju.cpus[0].counters.mmu.evictions).toBe(0);
+  });
+
+  it('--jit off runs the interpreter only, with the same guest-visible outcome as compiled blocks', () => {
+    const img = buildImage('memtouch');
+    const [on, off] = ['on', 'off'].map((v) => {
+      const r = runCli(['run', '--mem', '64G', '--jit', v, '--json', '-', img]);
+      expect(r.status).toBe(1);
+      return JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    });
+    // the touch loop runs 2048 times: hot enough to be compiled
+    expect(on.cpus[0].counters.blocks.compiled).toBeGreaterThan(0);
+    expect(on.cpus[0].counters.blocks.instructions).toBeGreaterThan(on.instructions / 2);
+    expect(off.cpus[0].counters.blocks).toEqual({ compiled: 0, instructions: 0 });
+    expect(on.cpus[0].registers).toEqual(off.cpus[0].registers);
+    expect([on.instructions, on.exit, on.memory]).toEqual([off.instructions, off.exit, off.memory]);
+    expect(on.cpus[0].counters.mmu.walks).toBe(off.cpus[0].counters.mmu.walks);
   });
 
   it('--mem 64G: host memory follows what the guest touches', () => {

@@ -3,9 +3,9 @@
 // fetch, decode-cache lookup and handler dispatch of the interpreter loop.
 //
 // Contract with Cpu.run (cpu.ts), which is what keeps blocks indistinguishable from the interpreter:
-// - a block is entered with RIP at its first byte and is given the budget left (at least 1); it runs
-//   at most that many instructions (leaving at any instruction boundary where the budget runs out) and
-//   returns how many retired, with RIP, the registers, the lazy flags and
+// - a block is entered with RIP at its first byte and the budget left (a whole pass's worth, or at
+//   least 1 for a small loop, which can leave at any instruction); it runs at most that many
+//   instructions and returns how many retired, with RIP, the registers, the lazy flags and
 //   cpu.instructions exactly as the interpreter would leave them;
 // - before any instruction that touches memory or may fault it stores that instruction's RIP in
 //   insnRipLo and the retired count in cpu.instructions, so a fault (thrown out of the block) is
@@ -13,8 +13,8 @@
 // - instructions that change anything the run loop checks between instructions end the block before
 //   them (classify.ts); a write into the block's own frame drops its decoded code (self-modifying
 //   code), and the block then returns at the next instruction;
-// - a block whose last instruction branches back to its first loops inside the function while budget
-//   is left.
+// - a block whose last instruction branches back to its first loops inside the function while the
+//   budget allows.
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import type { Frame } from '../../memory/physical.js';
@@ -30,10 +30,14 @@ export interface CompiledBlock {
   run: BlockFn;
   /** Instructions in one pass through the block. */
   count: number;
+  /** The block may stop anywhere in its pass: it can run with less budget than `count`. */
+  partial: boolean;
 }
 
 /** Most instructions in one block (bounds compile time and the size of the generated function). */
-export const MAX_BLOCK_INSNS = 64;
+export const MAX_BLOCK_INSNS = 32;
+/** Loops up to this many instructions can stop at any instruction of their last pass. */
+const PARTIAL_PASS_MAX = 16;
 
 /** Run-time helpers the generated code calls. */
 const HELPERS = {
@@ -68,35 +72,42 @@ export function compileBlock(frame: Frame, code: unknown[], start: number, decod
   }
   if (insns.length === 0) return null;
   const handlers: Handler[] = insns.map((i) => i.exec);
-  const body = generate(insns, endsWithBranch);
+  // a Jcc/JMP rel back to the block's first byte turns the block into a loop
+  const last = insns[insns.length - 1];
+  const loops = endsWithBranch && isRelBranch(last) && offsetOf(insns, insns.length - 1) + last.len + last.imm === 0;
+  const partial = loops && insns.length <= PARTIAL_PASS_MAX;
+  const body = generate(insns, endsWithBranch, loops, partial);
   const factory = new Function('X', 'F', 'K', 'I', 'H', body) as
     (x: typeof HELPERS, f: Frame, k: unknown[], i: Insn[], h: Handler[]) => BlockFn;
-  return { run: factory(HELPERS, frame, code, insns, handlers), count: insns.length };
+  return { run: factory(HELPERS, frame, code, insns, handlers), count: insns.length, partial };
 }
 
-function generate(insns: Insn[], endsWithBranch: boolean): string {
+function generate(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial: boolean): string {
   const count = insns.length;
-  const last = insns[count - 1];
-  // a Jcc/JMP rel back to the block's first byte turns the block into a loop
-  const lastStart = count === 1 ? 0 : offsetOf(insns, count - 1);
-  const loops = endsWithBranch && isRelBranch(last) && lastStart + last.len + last.imm === 0;
   let src = '"use strict";return function block(c,budget){\n' +
     'const R=c.regs,M=c.mmu,B=c.ripLo,BH=c.ripHi,I0=c.instructions;\n' +
     'const TR=M.tagR,TW=M.tagW,FF=M.feFrame,FM=TR.length-1,FC=M.counters;\n' +
     'let n=0,el=0,eh=0,s=0,o=0,f=null,v=0,vh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0;\n' +
     'c.insnRipHi=BH;\n';
   if (loops) src += 'for(;;){\n';
-  // a whole pass when the budget allows one (no budget test between instructions), else the same
-  // instructions with a test before each: the slice ends exactly where the interpreter's would
-  if (count > 1) src += `if(budget-n>=${count}){\n${passSrc(insns, endsWithBranch, loops, false)}}\n`;
-  src += passSrc(insns, endsWithBranch, loops, true);
+  // A small loop may end its last pass anywhere: a whole pass when the budget allows one (no budget
+  // test between instructions), else the same instructions with a test before each. Other blocks run
+  // only when a whole pass fits (Cpu.runBlock), which keeps the function small: V8's optimizing
+  // compiler pays for every byte of it.
+  if (partial) {
+    src += `if(budget-n>=${count}){\n${passSrc(insns, endsWithBranch, loops, partial, false)}}\n`;
+    src += passSrc(insns, endsWithBranch, loops, partial, true);
+  } else {
+    src += passSrc(insns, endsWithBranch, loops, partial, false);
+  }
   if (loops) src += '}\n';
   src += '};';
   return src;
 }
 
 /** One pass through the block's instructions; every path ends in a return or (loops) a continue. */
-function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, budgetChecks: boolean): string {
+function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial: boolean,
+  budgetChecks: boolean): string {
   const count = insns.length;
   const leave = (at: number): string => `c.instructions=I0+n+${at};return n+${at};`;
   let src = '';
@@ -108,7 +119,7 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, budgetC
     const sync = `c.insnRipLo=(B+${d})|0;c.instructions=I0+n+${k};`;
     if (budgetChecks && k > 0) src += `if(n+${k}===budget){c.ripLo=(B+${d})|0;${leave(k)}}`;
     if (k === count - 1 && endsWithBranch) {
-      src += branchSrc(i, k, next, count, loops, known, sync, leave);
+      src += branchSrc(i, k, next, count, loops, known, sync, leave, partial);
       break;
     }
     const e = emitBody(i, next, known);
@@ -140,7 +151,7 @@ function isRelBranch(i: Insn): boolean {
 
 /** The block's last instruction: Jcc / JMP rel inline, any other near transfer through its handler. */
 function branchSrc(i: Insn, k: number, next: number, count: number, loops: boolean,
-  known: FlagsKnown | null, sync: string, leave: (at: number) => string): string {
+  known: FlagsKnown | null, sync: string, leave: (at: number) => string, partial: boolean): string {
   if (!isRelBranch(i)) {
     return `${sync}c.ripLo=(B+${next})|0;H[${k}](c,I[${k}]);${leave(count)}\n`;
   }
@@ -148,7 +159,7 @@ function branchSrc(i: Insn, k: number, next: number, count: number, loops: boole
   // a taken branch leaves through branchRel's rule: #GP at the branch when the new high half of RIP
   // is not canonical
   const taken = loops
-    ? `n+=${count};if(n<budget)continue;c.ripLo=B;${leave(0)}`
+    ? `n+=${count};if(budget-n>=${partial ? 1 : count})continue;c.ripLo=B;${leave(0)}`
     : `s=(B>>>0)+${target};a=(BH+(s>4294967295?1:s<0?-1:0))|0;` +
       `if(a!==BH&&!M.isCanonical(a)){${sync}throw X.gp();}c.ripLo=s|0;c.ripHi=a;${leave(count)}`;
   const fall = `c.ripLo=(B+${next})|0;${leave(count)}`;
