@@ -203,13 +203,9 @@ export class Cpu extends CpuState {
       const cached = code[off];
       if (cached !== undefined) return cached;
     }
-    const bytes = frame.bytes;
     let insn: Insn;
     try {
-      insn = decode((k) => {
-        if (off + k >= 4096) throw PAGE_END;
-        return bytes[off + k];
-      });
+      insn = decodeInPage(frame.bytes, off);
     } catch (e) {
       if (e === PAGE_END) return this.decodeSlow(lo, hi); // crosses into the next page: not cached
       throw e;
@@ -228,13 +224,9 @@ export class Cpu extends CpuState {
   private decodeInFrame(frame: Frame, code: unknown[], off: number): Insn | null {
     const cached = code[off] as Insn | undefined;
     if (cached !== undefined) return cached;
-    const bytes = frame.bytes;
     let insn: Insn;
     try {
-      insn = decode((k) => {
-        if (off + k >= 4096) throw PAGE_END;
-        return bytes[off + k];
-      });
+      insn = decodeInPage(frame.bytes, off);
     } catch {
       return null;
     }
@@ -385,3 +377,11 @@ export class Cpu extends CpuState {
 }
 
 const PAGE_END = { pageEnd: true };
+
+/** Decodes the instruction at `off` of a code frame; throws PAGE_END when it continues past the frame. */
+function decodeInPage(bytes: Uint8Array, off: number): Insn {
+  return decode((k) => {
+    if (off + k >= 4096) throw PAGE_END;
+    return bytes[off + k];
+  });
+}
