@@ -82,7 +82,8 @@ function firstError(stderr: string): string {
 }
 
 function runKernelChild(script: string, w: KernelWorkload): KernelChildResult {
-  const r = spawnSync(process.execPath, [script, JSON.stringify(w.spec)], {
+  // --expose-gc: the child collects the first run's garbage before the warm run (kernel-child.ts)
+  const r = spawnSync(process.execPath, ['--expose-gc', script, JSON.stringify(w.spec)], {
     encoding: 'utf8', timeout: 900_000, maxBuffer: 64 << 20,
     env: { ...process.env, TLBEMU_GUEST_DIR: join(repoRoot(), 'guest') },
   });
