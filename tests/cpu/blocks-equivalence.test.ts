@@ -64,7 +64,7 @@ function programFor(next: () => number, faults: boolean): string {
     const sz = size();
     const legacy = sz === 1 && next() % 3 === 0;
     const d = regOf(sz, legacy), s = regOf(sz, legacy);
-    switch (next() % 22) {
+    switch (next() % 24) {
       case 0: case 1: lines.push(`${pick(ALU)} ${d}, ${s}`); break;
       case 2: lines.push(`${pick(ALU)} ${d}, ${imm(sz)}`); break;
       case 3: lines.push(`${pick(ALU)} ${d}, ${mem(sz, legacy)}`); break;
@@ -95,6 +95,8 @@ function programFor(next: () => number, faults: boolean): string {
       }
       case 19: lines.push(`push ${pick(R64)}`, `pop ${pick(R64)}`); break;
       case 20: lines.push(`imul ${pick(R64)}, ${pick(R64)}, ${imm(4)}`); break;
+      case 21: lines.push(`${pick(SHIFT)} ${d}, ${pick([1, next() % 64])}`); break;
+      case 22: lines.push('pushfq', `pop ${pick(R64)}`); break; // the flags as a value
       default:
         if (faults && fault < 2) {
           // a load from an unmapped page: #PF, the recorder resumes after it
@@ -161,6 +163,30 @@ describe('compiled blocks behave exactly as the interpreter', () => {
     expect(compiled).toBeGreaterThan(CASES);
     expect(blockInsns).toBeGreaterThan(CASES * 20);
     expect(faults).toBeGreaterThan(CASES / 10);
+  });
+
+  it('shifts and rotates by every constant count, every size, on sign-heavy values', () => {
+    const values = ['0x8000000180000081', '0x7fffffff0000ff7f', '-1', '1'];
+    const regs: Record<number, string> = { 8: 'rax', 4: 'eax', 2: 'ax', 1: 'al' };
+    const lines: string[] = [];
+    for (const op of ['shl', 'shr', 'sar', 'rol', 'ror']) {
+      for (const size of [8, 4, 2, 1]) {
+        for (let count = 0; count < 64; count++) {
+          // the JMP ends a three-instruction block, so that every chunk of 3 runs one whole block
+          for (const v of values) lines.push(`mov rax, ${v}`, `${op} ${regs[size]}, ${count}`, 'jmp 1f\n1:');
+        }
+      }
+    }
+    const src = `${lines.join('\n')}\nhlt`;
+    const a = machine(src, false, new Array(64).fill(0)), b = machine(src, true, new Array(64).fill(0));
+    // one mov + one shift (+ the jmp) per chunk: every result and its flags are compared
+    for (let k = 0; k < lines.length / 3; k++) {
+      a.cpu.run(3);
+      b.cpu.run(3);
+      const sa = state(a), sb = state(b);
+      if (sa !== sb) expect.fail(`diverged at ${lines[3 * k]}; ${lines[3 * k + 1]}`);
+    }
+    expect(b.cpu.blockInstructions).toBeGreaterThan(lines.length * 0.99); // all but blocks cut by page ends
   });
 
   it('a store into the running block drops it: the next instruction is the new one', () => {

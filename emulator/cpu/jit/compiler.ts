@@ -18,7 +18,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import type { Frame } from '../../memory/physical.js';
-import { condition, getCF } from '../flags.js';
+import { condition, getCF, updateFlags } from '../flags.js';
 import { push, pop } from '../stack.js';
 import { CpuFault, VEC_GP, VEC_SS } from '../faults.js';
 import { classify, BLOCK_STOP, BLOCK_END } from './classify.js';
@@ -43,6 +43,7 @@ const PARTIAL_PASS_MAX = 16;
 const HELPERS = {
   condition,
   getCF,
+  updateFlags,
   push,
   pop,
   gp: (): CpuFault => new CpuFault(VEC_GP, 0),
@@ -126,7 +127,8 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial
     if (e !== null) {
       src += (e.sync ? sync : '') + e.src;
       if (e.writes) src += `if(F.code!==K){c.ripLo=(B+${next})|0;${leave(k + 1)}}`;
-      if (e.flags !== 'same') known = e.flags;
+      if (e.flags === 'unknown') known = null;
+      else if (e.flags !== 'same') known = e.flags;
     } else {
       // the interpreter's handler, with RIP at the next instruction as the run loop leaves it
       src += `${sync}c.ripLo=(B+${next})|0;H[${k}](c,I[${k}]);if(F.code!==K){${leave(k + 1)}}`;

@@ -5,6 +5,7 @@
 // Forms not listed here return null and the block calls the interpreter handler instead.
 import type { Insn } from '../insn.js';
 import { LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC } from '../state.js';
+import { LF_SHL, LF_SHR, LF_SAR } from '../flags.js';
 import { regLo, regHi, writeRegSrc, effectiveAddress, readMemSrc, writeMemSrc } from './operand-source.js';
 
 /** What the block compiler knows about the lazy flags after an instruction (null: nothing). */
@@ -16,8 +17,8 @@ export interface Emitted {
   sync: boolean;
   /** The instruction may write memory (the block then checks that its own code was not overwritten). */
   writes: boolean;
-  /** Lazy flags after it: 'same' = unchanged, else what it recorded. */
-  flags: FlagsKnown | 'same';
+  /** Lazy flags after it: 'same' = unchanged, 'unknown' = not lazy any more, else what it recorded. */
+  flags: FlagsKnown | 'same' | 'unknown';
 }
 
 const OP_ADD = 0, OP_OR = 1, OP_AND = 4, OP_SUB = 5, OP_XOR = 6, OP_CMP = 7;
@@ -51,7 +52,7 @@ function aluCore(op: number, size: number): { src: string; lf: number } {
   return { src, lf };
 }
 
-function regOnly(src: string, flags: FlagsKnown | 'same'): Emitted {
+function regOnly(src: string, flags: Emitted['flags']): Emitted {
   return { src, sync: false, writes: false, flags };
 }
 
@@ -175,6 +176,66 @@ function emitExtend(i: Insn, next: number, srcSize: number, signed: boolean): Em
   return { src, sync: i.isMem, writes: false, flags: 'same' };
 }
 
+/** 64-bit (a, ah) shifted by a constant 1..63 into (r, rh): shl/shr/sar as u64.ts computes them. */
+function shift64(kind: 'shl' | 'shr' | 'sar', c: number): string {
+  if (kind === 'shl') {
+    if (c < 32) return `r=a<<${c};rh=(ah<<${c})|(a>>>${32 - c});`;
+    return c === 32 ? 'r=0;rh=a;' : `r=0;rh=a<<${c - 32};`;
+  }
+  const top = kind === 'shr' ? `ah>>>${c}` : `ah>>${c}`;
+  if (c < 32) return `r=(a>>>${c})|(ah<<${32 - c});rh=(${top})|0;`;
+  const rest = kind === 'shr' ? '0' : 'ah>>31';
+  return c === 32 ? `r=ah;rh=${rest};` : `r=(ah${kind === 'shr' ? '>>>' : '>>'}${c - 32})|0;rh=${rest};`;
+}
+
+/**
+ * SHL/SHR/SAR and ROL/ROR of a register by a constant (C0/C1 ib, D0/D1 by 1), as shift.ts does: the
+ * count is masked to 5 bits (6 for 64-bit); a masked count of 0 changes nothing but the upper half of a
+ * 32-bit register; shifts record lazy flags, rotates set CF and OF.
+ */
+function emitShift(i: Insn): Emitted | null {
+  if (i.isMem) return null;
+  const size = i.osize;
+  const member = i.reg & 7;
+  const raw = i.op <= 0xc1 ? i.imm : 1;
+  const count = raw & (size === 8 ? 63 : 31);
+  if (member === 2 || member === 3) return null; // RCL, RCR
+  if (count === 0) return regOnly(size === 4 ? `R[${(i.rm << 1) | 1}]=0;` : '', 'same');
+  let src = `a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};`;
+  if (member === 0 || member === 1) {
+    if (size !== 8 && size !== 4) return null; // 8/16-bit rotates: count mod the width (interpreter)
+    const right = member === 1;
+    if (size === 8) {
+      // ROL by c = (a << c) | (a >>> 64 - c); ROR by c = ROL by 64 - c
+      const left = right ? 64 - count : count;
+      src += `${shift64('shl', left)}b=r;bh=rh;${shift64('shr', 64 - left)}r=r|b;rh=rh|bh;`;
+    } else {
+      src += right ? `r=(a>>>${count})|(a<<${32 - count});rh=0;` : `r=(a<<${count})|(a>>>${32 - count});rh=0;`;
+    }
+    const msb = size === 8 ? '(rh>>>31)' : '(r>>>31)';
+    const next = size === 8 ? '((rh>>>30)&1)' : '((r>>>30)&1)';
+    // CF: the bit rotated last; OF: ROL MSB(r) XOR CF, ROR the XOR of the two top bits
+    src += right ? `b=${msb};bh=b^${next};` : `b=r&1;bh=${msb}^b;`;
+    src += writeRegSrc(i, i.rm, size, 'r', 'rh') + 'X.updateFlags(c,2049,b|(bh!==0?2048:0));';
+    return regOnly(src, 'unknown');
+  }
+  let lf: number;
+  if (member === 4 || member === 6) {
+    lf = LF_SHL;
+    src += size === 8 ? shift64('shl', count) : `r=a<<${count};rh=0;`;
+  } else if (member === 5) {
+    lf = LF_SHR;
+    src += size === 8 ? shift64('shr', count) : `r=a>>>${count};rh=0;`;
+  } else {
+    lf = LF_SAR;
+    const sv = size === 1 ? '((a<<24)>>24)' : size === 2 ? '((a<<16)>>16)' : 'a';
+    src += size === 8 ? shift64('sar', count) : `r=${sv}>>${count};rh=0;`;
+  }
+  src += writeRegSrc(i, i.rm, size, 'r', 'rh');
+  src += `c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=${count};c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
+  return regOnly(src, { op: lf, size });
+}
+
 /** Inline source for a body instruction, or null to call its handler. */
 export function emitBody(i: Insn, next: number, known: FlagsKnown | null): Emitted | null {
   const op = i.op;
@@ -202,6 +263,7 @@ export function emitBody(i: Insn, next: number, known: FlagsKnown | null): Emitt
     case 0x1be: return emitExtend(i, next, 1, true);
     case 0x1bf: return emitExtend(i, next, 2, true);
     case 0x63: return emitExtend(i, next, 4, true);
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: return emitShift(i);
   }
   if (op >= 0xb0 && op <= 0xbf) return emitMov(i, next);
   return null;
