@@ -7,7 +7,7 @@
 // The front-end never outlives the TLB: its slots are cleared when their TLB entry is dropped and it is
 // cleared entirely when the PCID or anything that decides rights changes (CPL, CR0.WP, CR4, EFER.NXE,
 // RFLAGS.AC).
-import { CpuState, CR0_PG, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../cpu/state.js';
+import { CpuState, CR0_PG, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../cpu/state.js';
 import { CpuFault, VEC_GP, VEC_PF, VEC_SS } from '../cpu/faults.js';
 import { Frame, PhysicalMemory, PAGE_SIZE } from '../memory/physical.js';
 import {
@@ -16,12 +16,14 @@ import {
 } from '../hooks.js';
 import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_W } from './access.js';
 import { PagingMode } from './paging-mode.js';
-import { INFO_DIRTY, INFO_GLOBAL, INFO_LEVEL, INFO_PERM_SHIFT, TlbEntry, TlbSlab, TlbStore, UnboundedTlb } from './tlb.js';
+import { INFO_DIRTY, INFO_LEVEL, INFO_PERM_SHIFT, TlbEntry, TlbSlab, TlbStore, UnboundedTlb } from './tlb.js';
 import { PageWalker, WalkResult, rightsFault } from './walker.js';
-import { PagingStructureCache } from './psc.js';
+import { PagingStructureCache, pscTag } from './psc.js';
 
 const TWO32 = 4294967296;
 const TWO20 = 1048576;
+/** 1 / PAGE_SIZE, as a local literal: the compiler folds it (an imported constant is loaded and divided by). */
+const INV_PAGE = 1 / 4096;
 const FE_BITS = 10;
 const FE_SIZE = 1 << FE_BITS;
 const FE_MASK = FE_SIZE - 1;
@@ -140,6 +142,9 @@ export class Mmu {
   // flush bookkeeping (no closure allocated per flush)
   private fDropped = 0;
   private fDroppedGlobal = 0;
+  // the slab's release totals when the flush began (what it dropped is the difference)
+  private fReleased0 = 0;
+  private fReleasedGlobal0 = 0;
   private fCollected: TlbEntry[] | null = null;
   private fWholeFrontEnd = true;
   private readonly onDrop = (slot: number): void => this.dropped(slot);
@@ -212,9 +217,14 @@ export class Mmu {
       for (const fe of this.feSets) if (fe.slot[k] === slot) fe.forget(k);
       return;
     }
+    // the 512 4 KiB pages of a 2 MiB entry fall in 512 consecutive slots (FE_SIZE is a multiple of 512);
+    // those of a 1 GiB entry in all of them
+    const level2M = (this.slab.info(slot) & INFO_LEVEL) === 1;
+    const first = level2M ? (this.slab.vpn(slot) * 512) & FE_MASK : 0;
+    const end = level2M ? first + 512 : FE_SIZE;
     for (const fe of this.feSets) {
       const owner = fe.slot;
-      for (let k = 0; k < FE_SIZE; k++) if (owner[k] === slot) fe.forget(k);
+      for (let k = first; k < end; k++) if (owner[k] === slot) fe.forget(k);
     }
   }
 
@@ -449,13 +459,17 @@ export class Mmu {
     const c = this.counters;
     c.slowTranslations++;
     this.xFrame = null;
-    if (!this.isCanonical(hi)) {
+    const s = this.s;
+    const cr4 = s.cr4;
+    // canonical (SDM 3.3.7.1): bits 63:47 (63:56 with LA57) all equal
+    const top = (cr4 & CR4_LA57) !== 0 ? hi >> 24 : hi >> 15;
+    if (top !== 0 && top !== -1) {
       c.faults++;
       throw new CpuFault((access & ACC_STACK) !== 0 ? VEC_SS : VEC_GP, 0);
     }
-    if (!this.mode.paging) return (hi >>> 0) * TWO32 + (lo >>> 0);
+    if ((s.cr0 & CR0_PG) === 0) return (hi >>> 0) * TWO32 + (lo >>> 0);
     const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
-    const pcid = this.mode.pcid;
+    const pcid = (cr4 & CR4_PCIDE) !== 0 ? s.cr3Lo & 0xfff : 0;
     const slot = this.store.lookup(vpn4k, pcid);
     if (slot >= 0) {
       const slab = this.slab;
@@ -466,9 +480,14 @@ export class Mmu {
         if (this.tlbEvents && this.hooks!.tlbHit !== undefined) this.hooks!.tlbHit(this.s.index, slab.object(slot), lo, hi, access);
         const level = info & INFO_LEVEL;
         const inner = level === 0 ? 0 : level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
-        const paddr = slab.pageBase(slot) + inner + (lo & 0xfff);
-        this.fillFrontEnd(slot, level, lo, hi, access, paddr);
-        return paddr;
+        const page = slab.pageBase(slot) + inner;
+        let f: Frame | null = level === 0 ? slab.frames[slot] : null;
+        if (f === null) {
+          f = this.frameOf(page * INV_PAGE, access);
+          if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
+        }
+        if (f !== null) this.fillFrontEnd(f, slot, info, lo, hi, access);
+        return page + (lo & 0xfff);
       }
       // A write through an entry whose D flag was clear walks again to set D (SDM 4.8). An access the
       // cached rights deny walks again too (the tables may have gained rights; 4.10.4.3 allows either a
@@ -489,34 +508,49 @@ export class Mmu {
     c.walks++;
     this.walker.walk(lo, hi, access, true, r);
     if (r.pscLevel !== 0) c.pscHits[r.pscLevel - 2]++;
-    if (r.fault !== 0) {
-      c.faults++;
-      this.invalidateOnFault(vpn4k, pcid);
-      if (this.hooks !== null && this.hooks.fault !== undefined) {
-        this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.errorCode, addrLo: lo, addrHi: hi,
-          ripLo: this.ripLo(), ripHi: this.ripHi() });
-      }
-      throw new CpuFault(VEC_PF, r.errorCode, lo, hi);
-    }
+    if (r.fault !== 0) this.walkFaulted(lo, hi, vpn4k, pcid);
     const slab = this.slab;
     const slot = slab.alloc();
     const level = r.leafLevel;
-    slab.write(slot, level === 0 ? vpn4k : Math.floor(vpn4k / (level === 1 ? 512 : 262144)), level, r.pageBase,
-      r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi, this.s.instructions, this.ripLo(), this.ripHi());
+    const s = this.s;
+    // the page number at the entry's own size: linear bits 56:12, 56:21 or 56:30
+    const vpn = level === 0 ? vpn4k : pscTag(level + 1, lo, hi);
+    slab.write(slot, vpn, level, r.pageBase, r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi,
+      s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
     const displaced = this.store.insert(slot);
     c.fills++;
-    if (displaced >= 0) {
-      // same page and tag: a replacement (a re-walk); anything else was evicted from a full set
-      const same = slab.vpn(displaced) === slab.vpn(slot) && slab.level(displaced) === level &&
-        slab.isGlobal(displaced) === r.global && (r.global || slab.pcid(displaced) === pcid);
-      if (!same) c.evictions++;
-      this.dropFromFrontEnd(displaced);
-      slab.release(displaced);
-    }
+    if (displaced >= 0) this.displaced(displaced, slot);
     if (this.tlbEvents && this.hooks!.tlbFill !== undefined) this.hooks!.tlbFill(this.s.index, slab.object(slot), access);
-    const paddr = r.paddrPage + (lo & 0xfff);
-    this.fillFrontEnd(slot, level, lo, hi, access, paddr);
-    return paddr;
+    const page = r.paddrPage;
+    const f = this.frameOf(page * INV_PAGE, access);
+    if (f !== null) {
+      if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
+      this.fillFrontEnd(f, slot, slab.info(slot), lo, hi, access);
+    }
+    return page + (lo & 0xfff);
+  }
+
+  /** A walk faulted: the #PF invalidation, the fault hook, then the #PF itself. */
+  private walkFaulted(lo: number, hi: number, vpn4k: number, pcid: number): never {
+    const r = this.wr;
+    this.counters.faults++;
+    this.invalidateOnFault(vpn4k, pcid);
+    if (this.hooks !== null && this.hooks.fault !== undefined) {
+      this.hooks.fault({ cpu: this.s.index, vector: VEC_PF, errorCode: r.errorCode, addrLo: lo, addrHi: hi,
+        ripLo: this.ripLo(), ripHi: this.ripHi() });
+    }
+    throw new CpuFault(VEC_PF, r.errorCode, lo, hi);
+  }
+
+  /** A fill displaced TLB slot `old`: the same page and tag is a replacement (a re-walk), anything else
+   *  an eviction from a full set. */
+  private displaced(old: number, slot: number): void {
+    const slab = this.slab;
+    const same = slab.vpn(old) === slab.vpn(slot) && slab.level(old) === slab.level(slot) &&
+      slab.isGlobal(old) === slab.isGlobal(slot) && (slab.isGlobal(slot) || slab.pcid(old) === slab.pcid(slot));
+    if (!same) this.counters.evictions++;
+    this.dropFromFrontEnd(old);
+    slab.release(old);
   }
 
   /**
@@ -526,7 +560,7 @@ export class Mmu {
    */
   private invalidateOnFault(vpn4k: number, pcid: number): void {
     this.beginFlush(false);
-    this.store.dropPage(vpn4k, pcid, true, true, this.onDrop);
+    this.store.dropPage(vpn4k, pcid, true, true, this.dropSink());
     this.endFlush(FLUSH_PAGE_FAULT, this.psc.dropAddress(vpn4k, pcid));
   }
 
@@ -534,30 +568,29 @@ export class Mmu {
   private ripLo(): number { return this.s.insnRipLo ?? this.s.ripLo; }
   private ripHi(): number { return this.s.insnRipHi ?? this.s.ripHi; }
 
-  /** Finds the host frame of a translated page (xFrame, for the caller's access) and fills the front-end. */
-  private fillFrontEnd(slot: number, level: number, lo: number, hi: number, access: number, paddr: number): void {
-    const write = (access & ACC_WRITE) !== 0;
-    const slab = this.slab;
-    let f: Frame | null = level === 0 ? slab.frames[slot] : null;
-    if (f === null) {
-      const pfn = Math.floor(paddr / PAGE_SIZE);
-      f = write ? this.mem.frameForWrite(pfn) : this.mem.peekFrame(pfn);
-      if (f === null) return;
-      if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
-    }
+  /** The host frame of physical page `pfn` for an access (allocated for a write), or null. */
+  private frameOf(pfn: number, access: number): Frame | null {
+    // (frameForWrite looks the frame up the same way: calling it only when that finds none keeps the
+    // allocation out of the hot code)
+    const f = this.mem.peekFrame(pfn);
+    return f === null && (access & ACC_WRITE) !== 0 ? this.mem.frameForWrite(pfn) : f;
+  }
+
+  /** Makes `f` the host frame of this access (xFrame) and fills the front-end from TLB slot `slot`. */
+  private fillFrontEnd(f: Frame, slot: number, info: number, lo: number, hi: number, access: number): void {
     this.xFrame = f;
     if (this.frontEndOff || (access & ACC_IMPLICIT) !== 0) return;
     const k = (lo >>> 12) & FE_MASK;
     const tag = hi * TWO20 + (lo >>> 12);
     const fe = this.fe;
-    if (fe.frame[k] !== f || fe.slot[k] !== slot) fe.take(k, f, slot);
+    // the slot first: comparing with the frame left there would load that (long unused) object
+    if (fe.slot[k] !== slot || fe.frame[k] !== f) fe.take(k, f, slot);
     // a slot's tags all name the same page (same TLB entry and frame); rights depend only on the access
     // kind, because everything else that decides them clears the front-end when it changes
     if ((access & ACC_FETCH) !== 0) this.tagX[k] = tag;
     else {
       this.tagR[k] = tag;
-      const info = slab.info(slot);
-      if (write && (info & INFO_DIRTY) !== 0 && ((info >> INFO_PERM_SHIFT) & PERM_W) !== 0) this.tagW[k] = tag;
+      if ((access & ACC_WRITE) !== 0 && (info & INFO_DIRTY) !== 0 && ((info >> INFO_PERM_SHIFT) & PERM_W) !== 0) this.tagW[k] = tag;
     }
   }
 
@@ -580,18 +613,22 @@ export class Mmu {
   // ------------------------------------------------------------------ flushes (SDM 4.10.4.1)
 
   private beginFlush(wholeFrontEnd: boolean): void {
-    this.fDropped = 0;
-    this.fDroppedGlobal = 0;
+    this.fReleased0 = this.slab.released;
+    this.fReleasedGlobal0 = this.slab.releasedGlobal;
     const h = this.hooks;
     this.fCollected = h !== null && h.tlbFlush !== undefined && h.wantDroppedEntries ? [] : null;
     this.fWholeFrontEnd = wholeFrontEnd;
   }
 
-  /** A slot unlinked by a flush: count it, report it, forget it. */
+  /** What the store calls for each slot a flush unlinks: nothing (it releases them itself) unless the
+   *  entries are collected for a hook or front-end slots must be forgotten one by one. */
+  private dropSink(): ((slot: number) => void) | null {
+    return this.fCollected === null && this.fWholeFrontEnd ? null : this.onDrop;
+  }
+
+  /** A slot unlinked by a flush: report it, forget it (the release counts it). */
   private dropped(slot: number): void {
     const slab = this.slab;
-    this.fDropped++;
-    if ((slab.info(slot) & INFO_GLOBAL) !== 0) this.fDroppedGlobal++;
     if (this.fCollected !== null) this.fCollected.push(slab.object(slot));
     if (!this.fWholeFrontEnd) this.dropFromFrontEnd(slot);
     slab.release(slot);
@@ -600,6 +637,8 @@ export class Mmu {
   /** Counts and reports a flush. A page fault's invalidation is only counted: listeners (the flush
    *  trap) treat tlbFlush events as flushes software asked for. */
   private endFlush(kind: number, pscDropped: number): void {
+    this.fDropped = this.slab.released - this.fReleased0;
+    this.fDroppedGlobal = this.slab.releasedGlobal - this.fReleasedGlobal0;
     const c = this.counters;
     c.flushes[kind]++;
     c.dropped[kind] += this.fDropped;
@@ -629,7 +668,7 @@ export class Mmu {
     const pcid = this.mode.pcid;
     this.beginFlush(true);
     if (this.mode.pcide && noFlush) { this.endFlush(FLUSH_MOV_CR3, 0); return; }
-    this.store.dropPcid(pcid, false, this.onDrop);
+    this.store.dropPcid(pcid, false, this.dropSink());
     this.endFlush(FLUSH_MOV_CR3, this.pscDrop(PSC_PCID, pcid));
   }
 
@@ -642,12 +681,12 @@ export class Mmu {
     const changed = oldCr4 ^ newCr4;
     if ((changed & CR4_PGE) !== 0 || ((oldCr4 & CR4_PCIDE) !== 0 && (newCr4 & CR4_PCIDE) === 0)) {
       this.beginFlush(true);
-      this.store.dropAll(false, this.onDrop);
+      this.store.dropAll(false, this.dropSink());
       this.endFlush(FLUSH_MOV_CR4, this.pscDrop(PSC_ALL, 0));
     } else if ((changed & CR4_PAE) !== 0 || ((newCr4 & CR4_SMEP) !== 0 && (oldCr4 & CR4_SMEP) === 0)) {
       const pcid = (oldCr4 & CR4_PCIDE) !== 0 ? this.s.cr3Lo & 0xfff : 0;
       this.beginFlush(true);
-      this.store.dropPcid(pcid, true, this.onDrop);
+      this.store.dropPcid(pcid, true, this.dropSink());
       this.endFlush(FLUSH_MOV_CR4, this.pscDrop(PSC_PCID, pcid));
     } else {
       this.modeChanged();
@@ -658,7 +697,7 @@ export class Mmu {
   onMovCr0(oldCr0: number, newCr0: number): void {
     if ((oldCr0 & CR0_PG) !== 0 && (newCr0 & CR0_PG) === 0) {
       this.beginFlush(true);
-      this.store.dropAll(false, this.onDrop);
+      this.store.dropAll(false, this.dropSink());
       this.endFlush(FLUSH_MOV_CR0, this.pscDrop(PSC_ALL, 0));
     } else {
       this.modeChanged();
@@ -675,7 +714,7 @@ export class Mmu {
     if (!this.isCanonical(hi)) { this.endFlush(FLUSH_INVLPG, 0); return; }
     const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
     const pcid = this.mode.pcid;
-    this.store.dropPage(vpn4k, pcid, true, true, this.onDrop);
+    this.store.dropPage(vpn4k, pcid, true, true, this.dropSink());
     this.endFlush(FLUSH_INVLPG, this.pscDrop(PSC_PCID, pcid));
   }
 
@@ -688,23 +727,23 @@ export class Mmu {
       case 0: {
         const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
         this.beginFlush(false);
-        this.store.dropPage(vpn4k, pcid, true, false, this.onDrop);
+        this.store.dropPage(vpn4k, pcid, true, false, this.dropSink());
         this.endFlush(FLUSH_INVPCID_ADDR, this.pscDrop(PSC_PCID, pcid));
         break;
       }
       case 1:
         this.beginFlush(false);
-        this.store.dropPcid(pcid, false, this.onDrop);
+        this.store.dropPcid(pcid, false, this.dropSink());
         this.endFlush(FLUSH_INVPCID_CONTEXT, this.pscDrop(PSC_PCID, pcid));
         break;
       case 2:
         this.beginFlush(true);
-        this.store.dropAll(false, this.onDrop);
+        this.store.dropAll(false, this.dropSink());
         this.endFlush(FLUSH_INVPCID_ALL, this.pscDrop(PSC_ALL, 0));
         break;
       default:
         this.beginFlush(true);
-        this.store.dropAll(true, this.onDrop);
+        this.store.dropAll(true, this.dropSink());
         this.endFlush(FLUSH_INVPCID_NONGLOBAL, this.pscDrop(PSC_ALL, 0));
         break;
     }

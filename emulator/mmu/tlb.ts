@@ -56,10 +56,18 @@ export class TlbSlab {
   /** For 4 KiB entries: the host frame of the page once known (frames are never freed). */
   frames: (Frame | null)[];
   private objs: (TlbEntry | null)[];
+  /** Slots with an object (release skips the lookup while there are none). */
+  objCount = 0;
+  /** Released slots (a stack), and the first slot never handed out since the slab was last emptied:
+   *  slots from `fresh` up are free too, and are handed out in order. */
   private free: Int32Array;
   private freeTop = 0;
+  private fresh = 0;
   capacity = 0;
   live = 0;
+  /** Running totals of released slots and of the global ones among them (flushes count by difference). */
+  released = 0;
+  releasedGlobal = 0;
 
   constructor(initial = 256) {
     this.f64 = new Float64Array(0);
@@ -79,29 +87,43 @@ export class TlbSlab {
     for (let s = this.capacity; s < cap; s++) { this.frames.push(null); this.objs.push(null); }
     const free = new Int32Array(cap);
     free.set(this.free.subarray(0, this.freeTop));
-    // new slots go on the stack so that low slots are handed out first
-    let top = this.freeTop;
-    for (let s = cap - 1; s >= this.capacity; s--) free[top++] = s;
     this.free = free;
-    this.freeTop = top;
     this.capacity = cap;
   }
 
   /** A fresh slot with every field to be written by the caller (fill). */
   alloc(): number {
-    if (this.freeTop === 0) this.grow(this.capacity * 2);
     this.live++;
-    return this.free[--this.freeTop];
+    if (this.freeTop !== 0) return this.free[--this.freeTop];
+    if (this.fresh === this.capacity) this.grow(this.capacity * 2);
+    return this.fresh++;
   }
 
   /** Returns a slot (already unlinked from its store); its object, if any, becomes dead. */
   release(slot: number): void {
-    this.i32[slot * 16 + I_INFO] = 0;
-    this.frames[slot] = null;
-    const o = this.objs[slot];
-    if (o !== null) { o.alive = false; this.objs[slot] = null; }
+    const i = slot * 16 + I_INFO;
+    if ((this.i32[i] & INFO_GLOBAL) !== 0) this.releasedGlobal++;
+    this.released++;
+    this.i32[i] = 0;
+    if (this.objCount !== 0) {
+      const o = this.objs[slot];
+      if (o !== null) { o.alive = false; this.objs[slot] = null; this.objCount--; }
+    }
     this.free[this.freeTop++] = slot;
     this.live--;
+  }
+
+  /**
+   * Releases every slot at once, when the caller knows that all `live` slots are being dropped and none
+   * has an object (nothing to mark dead); `globals` of them are global. Slots are then handed out from
+   * 0 up again, so that the refill that follows a flush writes the slab sequentially.
+   */
+  releaseAll(globals: number): void {
+    this.released += this.live;
+    this.releasedGlobal += globals;
+    this.live = 0;
+    this.freeTop = 0;
+    this.fresh = 0;
   }
 
   write(slot: number, vpn: number, level: number, pageBase: number, perm: number, dirty: boolean, global: boolean,
@@ -117,7 +139,8 @@ export class TlbSlab {
     i32[i + I_INFO] = level | (perm << INFO_PERM_SHIFT) | (dirty ? INFO_DIRTY : 0) | (global ? INFO_GLOBAL : 0) | INFO_LIVE;
     i32[i + I_PCID] = pcid;
     i32[i + I_RIPLO] = ripLo;
-    i32[i + I_RIPHI] = ripHi; // frames[slot] is already null: release() cleared it
+    i32[i + I_RIPHI] = ripHi;
+    this.frames[slot] = null;
   }
 
   vpn(slot: number): number { return this.f64[slot * 8 + F_VPN]; }
@@ -150,11 +173,16 @@ export class TlbSlab {
     o.fillRipLo = this.i32[i + I_RIPLO];
     o.fillRipHi = this.i32[i + I_RIPHI];
     this.objs[slot] = o;
+    this.objCount++;
     return o;
   }
 }
 
-/** What a TLB store offers; slots come from its slab. Removing never frees: the caller releases. */
+/**
+ * What a TLB store offers; slots come from its slab. Removing never frees: the caller releases, through
+ * `onDrop` for the bulk drops — or, when `onDrop` is null, the store releases each dropped slot to its
+ * slab itself (the slab's `released` totals count them).
+ */
 export interface TlbStore {
   readonly slab: TlbSlab;
   /** The slot translating 4 KiB page `vpn4k` for `pcid` (global entries match any PCID), trying 4 KiB,
@@ -165,42 +193,57 @@ export interface TlbStore {
   /** Unlinks one slot (a re-walk replaces it). */
   remove(slot: number): void;
   /** Unlinks the entries of any size covering the page: non-global ones of `pcid` and/or global ones. */
-  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: (slot: number) => void): void;
+  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: DropFn | null): void;
   /** Unlinks the non-global entries of `pcid`, and with `taggedGlobals` the global ones filled under it. */
-  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: (slot: number) => void): void;
+  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: DropFn | null): void;
   /** Unlinks every entry, or every non-global one. */
-  dropAll(keepGlobal: boolean, onDrop: (slot: number) => void): void;
+  dropAll(keepGlobal: boolean, onDrop: DropFn | null): void;
   size(): number;
   /** Live slots (reports). */
   slots(): number[];
 }
 
-function keyOf(vpn: number, level: number): number {
-  return vpn * 4 + level; // vpn < 2^45, exact
+/** Told each slot a bulk drop unlinks. */
+export type DropFn = (slot: number) => void;
+
+/** Hands an unlinked slot to `onDrop`, or releases it when there is none. */
+function drop(slab: TlbSlab, slot: number, onDrop: DropFn | null): void {
+  if (onDrop === null) slab.release(slot);
+  else onDrop(slot);
 }
 
 const EMPTY = -1;
+/** Entries per chunk: the page numbers of one chunk share all bits but the low CHUNK_BITS. */
+const CHUNK_BITS = 6;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+const INV_CHUNK = 1 / CHUNK;
+
+/** The slots of CHUNK consecutive page numbers of one size (-1 = none). */
+class Chunk {
+  readonly slots = new Int32Array(CHUNK).fill(-1);
+  /** Slots in use. */
+  n = 0;
+}
 
 /**
- * An open-addressing hash table (linear probing, backward-shift deletion) from a non-negative integer
- * key below 2^53 to a slot.
+ * The entries of one page size under one tag, as a radix map: page number -> chunk (open-addressing
+ * directory keyed by page number / CHUNK, with a one-entry memo in front) -> slot. Translations of
+ * neighbouring pages share a chunk, so the usual lookup or fill is a compare and an array access.
+ * A chunk stays in the directory until the map is cleared, even once empty.
  */
-class SlotTable {
-  keys: Float64Array;
-  vals: Int32Array;
-  private shift: number;
-  private mask: number;
+class LevelMap {
+  private keys = new Float64Array(16).fill(EMPTY);
+  private vals: (Chunk | null)[] = new Array<Chunk | null>(16).fill(null);
+  private mask = 15;
+  private shift = 28;
+  private nChunks = 0;
+  private memoKey = -1;
+  private memoChunk: Chunk | null = null;
+  /** Entries held. */
   count = 0;
-  /** Entries per page-size level, and the levels present as a bitmask. */
-  readonly levelCounts = [0, 0, 0];
-  levelMask = 0;
 
-  constructor(bits = 6) {
-    this.keys = new Float64Array(1 << bits).fill(EMPTY);
-    this.vals = new Int32Array(1 << bits);
-    this.shift = 32 - bits;
-    this.mask = (1 << bits) - 1;
-  }
+  constructor(private readonly pool: Chunk[]) {}
 
   private home(key: number): number {
     const lo = key >>> 0;
@@ -208,74 +251,68 @@ class SlotTable {
     return Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> this.shift;
   }
 
-  get(key: number): number {
+  /** The chunk for chunk number `ck`, or null. */
+  private chunk(ck: number): Chunk | null {
+    if (this.memoKey === ck) return this.memoChunk;
     const keys = this.keys;
-    let i = this.home(key);
+    let i = this.home(ck);
     for (;;) {
       const k = keys[i];
-      if (k === key) return this.vals[i];
-      if (k === EMPTY) return -1;
+      if (k === ck) break;
+      if (k === EMPTY) return null;
       i = (i + 1) & this.mask;
     }
+    const c = this.vals[i];
+    this.memoKey = ck;
+    this.memoChunk = c;
+    return c;
+  }
+
+  get(vpn: number): number {
+    const c = this.chunk(Math.floor(vpn * INV_CHUNK));
+    return c === null ? -1 : c.slots[vpn & CHUNK_MASK]; // & keeps the low bits of any integer < 2^53
   }
 
   /** Inserts or replaces; returns the replaced slot or -1. */
-  set(key: number, slot: number, level: number): number {
-    if ((this.count + 1) * 2 > this.keys.length) this.resize(this.keys.length * 2);
-    const keys = this.keys;
-    let i = this.home(key);
-    for (;;) {
-      const k = keys[i];
-      if (k === key) {
-        const old = this.vals[i];
-        this.vals[i] = slot;
-        return old; // same key: same level, counts unchanged
-      }
-      if (k === EMPTY) break;
-      i = (i + 1) & this.mask;
-    }
-    keys[i] = key;
-    this.vals[i] = slot;
-    this.count++;
-    if (this.levelCounts[level]++ === 0) this.levelMask |= 1 << level;
-    return -1;
+  set(vpn: number, slot: number): number {
+    const ck = Math.floor(vpn * INV_CHUNK);
+    let c = this.chunk(ck);
+    if (c === null) c = this.addChunk(ck);
+    const j = vpn & CHUNK_MASK;
+    const old = c.slots[j];
+    c.slots[j] = slot;
+    if (old < 0) { c.n++; this.count++; }
+    return old;
   }
 
-  /** Removes `key` (of page-size `level`); returns its slot or -1. */
-  delete(key: number, level: number): number {
+  /** Removes the entry of page `vpn`; returns its slot or -1. */
+  delete(vpn: number): number {
+    const c = this.chunk(Math.floor(vpn * INV_CHUNK));
+    if (c === null) return -1;
+    const j = vpn & CHUNK_MASK;
+    const old = c.slots[j];
+    if (old >= 0) { c.slots[j] = -1; c.n--; this.count--; }
+    return old;
+  }
+
+  private addChunk(ck: number): Chunk {
+    if ((this.nChunks + 1) * 2 > this.keys.length) this.resize(this.keys.length * 2);
+    const c = this.pool.length !== 0 ? this.pool.pop() as Chunk : new Chunk();
     const keys = this.keys;
-    let i = this.home(key);
-    for (;;) {
-      const k = keys[i];
-      if (k === EMPTY) return -1;
-      if (k === key) break;
-      i = (i + 1) & this.mask;
-    }
-    const slot = this.vals[i];
-    // backward-shift deletion: move later members of the probe run into the hole
-    const mask = this.mask, vals = this.vals;
-    let hole = i;
-    for (;;) {
-      i = (i + 1) & mask;
-      const k = keys[i];
-      if (k === EMPTY) break;
-      const h = this.home(k);
-      if (((i - h) & mask) >= ((i - hole) & mask)) {
-        keys[hole] = k;
-        vals[hole] = vals[i];
-        hole = i;
-      }
-    }
-    keys[hole] = EMPTY;
-    this.count--;
-    if (--this.levelCounts[level] === 0) this.levelMask &= ~(1 << level);
-    return slot;
+    let i = this.home(ck);
+    while (keys[i] !== EMPTY) i = (i + 1) & this.mask;
+    keys[i] = ck;
+    this.vals[i] = c;
+    this.nChunks++;
+    this.memoKey = ck;
+    this.memoChunk = c;
+    return c;
   }
 
   private resize(size: number): void {
     const oldKeys = this.keys, oldVals = this.vals;
     this.keys = new Float64Array(size).fill(EMPTY);
-    this.vals = new Int32Array(size);
+    this.vals = new Array<Chunk | null>(size).fill(null);
     this.shift = 32 - Math.log2(size);
     this.mask = size - 1;
     for (let j = 0; j < oldKeys.length; j++) {
@@ -288,51 +325,122 @@ class SlotTable {
     }
   }
 
-  /** Drops every entry, calling onDrop for each. A table that was oversized for what it held halves
-   *  (a table emptied by a flush keeps its size for the refill that usually follows). */
-  clear(onDrop: (slot: number) => void): void {
-    if (this.count === 0) return;
-    const keys = this.keys, vals = this.vals;
-    for (let j = 0; j < keys.length; j++) if (keys[j] !== EMPTY) onDrop(vals[j]);
-    if (keys.length > 64 && this.count * 4 < keys.length) {
+  /**
+   * Drops every entry: hands each slot to `onDrop` when there is one, releases it to `slab` when
+   * `release`, else leaves the slots to the caller (it released the whole slab). The chunks go back to
+   * the pool; a directory much larger than what it held shrinks.
+   */
+  clear(slab: TlbSlab, onDrop: DropFn | null, release: boolean): void {
+    if (this.nChunks === 0) return;
+    const keys = this.keys, vals = this.vals, pool = this.pool;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === EMPTY) continue;
+      const c = vals[i] as Chunk;
+      if (c.n !== 0) {
+        const sl = c.slots;
+        if (onDrop !== null) {
+          for (let j = 0; j < CHUNK; j++) if (sl[j] >= 0) onDrop(sl[j]);
+        } else if (release) {
+          for (let j = 0; j < CHUNK; j++) if (sl[j] >= 0) slab.release(sl[j]);
+        }
+        sl.fill(-1);
+        c.n = 0;
+      }
+      pool.push(c);
+      keys[i] = EMPTY;
+      vals[i] = null;
+    }
+    if (keys.length > 64 && this.nChunks * 8 < keys.length) {
       const size = keys.length >> 1;
       this.keys = new Float64Array(size).fill(EMPTY);
-      this.vals = new Int32Array(size);
+      this.vals = new Array<Chunk | null>(size).fill(null);
       this.shift = 32 - Math.log2(size);
       this.mask = size - 1;
-    } else {
-      keys.fill(EMPTY);
     }
+    this.nChunks = 0;
     this.count = 0;
-    this.levelCounts[0] = this.levelCounts[1] = this.levelCounts[2] = 0;
+    this.memoKey = -1;
+    this.memoChunk = null;
+  }
+
+  pushSlots(out: number[]): void {
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] === EMPTY) continue;
+      const c = this.vals[i] as Chunk;
+      if (c.n === 0) continue;
+      for (let j = 0; j < CHUNK; j++) if (c.slots[j] >= 0) out.push(c.slots[j]);
+    }
+  }
+}
+
+/** The entries of one tag (one PCID's non-global entries, or the global ones), one map per page size. */
+class SlotTable {
+  private readonly maps: LevelMap[];
+  /** The page sizes present, as a bitmask (bit = level). */
+  levelMask = 0;
+
+  /** @param global the table of global entries (else of one PCID's non-global ones) */
+  constructor(readonly global: boolean, pool: Chunk[]) {
+    this.maps = [new LevelMap(pool), new LevelMap(pool), new LevelMap(pool)];
+  }
+
+  get count(): number { return this.maps[0].count + this.maps[1].count + this.maps[2].count; }
+
+  /** The slot of page number `vpn` (at the page size of `level`), or -1. */
+  get(vpn: number, level: number): number {
+    return this.maps[level].get(vpn);
+  }
+
+  /** Inserts or replaces; returns the replaced slot or -1. */
+  set(vpn: number, level: number, slot: number): number {
+    this.levelMask |= 1 << level;
+    return this.maps[level].set(vpn, slot);
+  }
+
+  /** Removes the entry; returns its slot or -1. */
+  delete(vpn: number, level: number): number {
+    const m = this.maps[level];
+    const s = m.delete(vpn);
+    if (s >= 0 && m.count === 0) this.levelMask &= ~(1 << level);
+    return s;
+  }
+
+  /** Drops every entry, handing each to onDrop (or releasing it when onDrop is null). */
+  clear(slab: TlbSlab, onDrop: DropFn | null): void {
+    if (this.levelMask === 0) return;
+    const maps = this.maps;
+    // this table holds every live slot and none has an object: release the whole slab at once
+    const all = onDrop === null && slab.objCount === 0 && maps[0].count + maps[1].count + maps[2].count === slab.live;
+    if (all) slab.releaseAll(this.global ? slab.live : 0);
+    for (let l = 0; l < 3; l++) maps[l].clear(slab, onDrop, !all);
     this.levelMask = 0;
   }
 
   /** Drops the entries whose slot matches `pred` (rare: global entries by PCID tag). */
-  sweep(slab: TlbSlab, pred: (slot: number) => boolean, onDrop: (slot: number) => void): void {
-    if (this.count === 0) return;
+  sweep(slab: TlbSlab, pred: (slot: number) => boolean, onDrop: DropFn | null): void {
+    if (this.levelMask === 0) return;
     const victims: number[] = [];
-    for (let j = 0; j < this.keys.length; j++) {
-      if (this.keys[j] !== EMPTY && pred(this.vals[j])) victims.push(this.vals[j]);
-    }
+    this.pushSlots(victims);
     for (const s of victims) {
-      const lv = slab.level(s);
-      this.delete(keyOf(slab.vpn(s), lv), lv);
-      onDrop(s);
+      if (!pred(s)) continue;
+      this.delete(slab.vpn(s), slab.level(s));
+      drop(slab, s, onDrop);
     }
   }
 
   pushSlots(out: number[]): void {
-    for (let j = 0; j < this.keys.length; j++) if (this.keys[j] !== EMPTY) out.push(this.vals[j]);
+    for (const m of this.maps) m.pushSlots(out);
   }
 }
 
 /** Default: holds everything it is given until an invalidation drops it. */
 export class UnboundedTlb implements TlbStore {
   readonly slab = new TlbSlab();
-  /** Non-global entries, one table per PCID, and the global ones, keyed by (vpn at level, level). */
+  /** Chunks no map uses, shared by all maps. */
+  private readonly pool: Chunk[] = [];
+  /** Non-global entries, one table per PCID, and the global ones. */
   private readonly byPcid = new Map<number, SlotTable>();
-  private readonly globals = new SlotTable();
+  private readonly globals = new SlotTable(true, this.pool);
   // the table of the PCID looked up last (PCID switches are rare next to lookups)
   private lastPcid = -1;
   private lastTable: SlotTable | null = null;
@@ -340,7 +448,7 @@ export class UnboundedTlb implements TlbStore {
   private tableOf(pcid: number, create: boolean): SlotTable | null {
     if (pcid === this.lastPcid) return this.lastTable;
     let t = this.byPcid.get(pcid) ?? null;
-    if (t === null && create) { t = new SlotTable(); this.byPcid.set(pcid, t); }
+    if (t === null && create) { t = new SlotTable(false, this.pool); this.byPcid.set(pcid, t); }
     if (t !== null) { this.lastPcid = pcid; this.lastTable = t; }
     return t;
   }
@@ -356,13 +464,14 @@ export class UnboundedTlb implements TlbStore {
       if (level > 0) vpn = Math.floor(vpn / TWO9);
       const bit = 1 << level;
       if ((tm & bit) !== 0) {
-        const s = (t as SlotTable).get(keyOf(vpn, level));
+        const s = (t as SlotTable).get(vpn, level);
         if (s >= 0) return s;
       }
       if ((gm & bit) !== 0) {
-        const s = g.get(keyOf(vpn, level));
+        const s = g.get(vpn, level);
         if (s >= 0) return s;
       }
+      if (((tm | gm) >> (level + 1)) === 0) break;
     }
     return -1;
   }
@@ -370,9 +479,8 @@ export class UnboundedTlb implements TlbStore {
   insert(slot: number): number {
     const slab = this.slab;
     const info = slab.info(slot);
-    const level = info & INFO_LEVEL;
     const t = (info & INFO_GLOBAL) !== 0 ? this.globals : this.tableOf(slab.pcid(slot), true) as SlotTable;
-    return t.set(keyOf(slab.vpn(slot), level), slot, level);
+    return t.set(slab.vpn(slot), info & INFO_LEVEL, slot);
   }
 
   remove(slot: number): void {
@@ -381,36 +489,36 @@ export class UnboundedTlb implements TlbStore {
     const level = info & INFO_LEVEL;
     const t = (info & INFO_GLOBAL) !== 0 ? this.globals : this.tableOf(slab.pcid(slot), false);
     if (t === null) return;
-    const key = keyOf(slab.vpn(slot), level);
-    if (t.get(key) === slot) t.delete(key, level);
+    const vpn = slab.vpn(slot);
+    if (t.get(vpn, level) === slot) t.delete(vpn, level);
   }
 
-  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: (slot: number) => void): void {
+  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: DropFn | null): void {
     const t = nonGlobal ? this.tableOf(pcid, false) : null;
+    const slab = this.slab;
     let vpn = vpn4k;
     for (let level = 0; level < 3; level++) {
       if (level > 0) vpn = Math.floor(vpn / TWO9);
-      const key = keyOf(vpn, level);
       if (t !== null && (t.levelMask & (1 << level)) !== 0) {
-        const s = t.delete(key, level);
-        if (s >= 0) onDrop(s);
+        const s = t.delete(vpn, level);
+        if (s >= 0) drop(slab, s, onDrop);
       }
       if (global && (this.globals.levelMask & (1 << level)) !== 0) {
-        const s = this.globals.delete(key, level);
-        if (s >= 0) onDrop(s);
+        const s = this.globals.delete(vpn, level);
+        if (s >= 0) drop(slab, s, onDrop);
       }
     }
   }
 
-  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: (slot: number) => void): void {
-    const t = this.byPcid.get(pcid);
-    if (t !== undefined) t.clear(onDrop);
+  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: DropFn | null): void {
+    const t = this.tableOf(pcid, false);
+    if (t !== null) t.clear(this.slab, onDrop);
     if (taggedGlobals) this.globals.sweep(this.slab, (s) => this.slab.pcid(s) === pcid, onDrop);
   }
 
-  dropAll(keepGlobal: boolean, onDrop: (slot: number) => void): void {
-    for (const t of this.byPcid.values()) t.clear(onDrop);
-    if (!keepGlobal) this.globals.clear(onDrop);
+  dropAll(keepGlobal: boolean, onDrop: DropFn | null): void {
+    for (const t of this.byPcid.values()) t.clear(this.slab, onDrop);
+    if (!keepGlobal) this.globals.clear(this.slab, onDrop);
   }
 
   size(): number {
@@ -501,7 +609,7 @@ export class SetAssociativeTlb implements TlbStore {
     }
   }
 
-  private dropWhere(pred: (slot: number) => boolean, onDrop: (slot: number) => void): void {
+  private dropWhere(pred: (slot: number) => boolean, onDrop: DropFn | null): void {
     for (let level = 0; level < 3; level++) {
       if (this.levelCounts[level] === 0) continue;
       const set = this.sets[level];
@@ -510,12 +618,12 @@ export class SetAssociativeTlb implements TlbStore {
         if (s < 0 || !pred(s)) continue;
         set[k] = -1;
         this.levelCounts[level]--;
-        onDrop(s);
+        drop(this.slab, s, onDrop);
       }
     }
   }
 
-  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: (slot: number) => void): void {
+  dropPage(vpn4k: number, pcid: number, nonGlobal: boolean, global: boolean, onDrop: DropFn | null): void {
     const slab = this.slab;
     let vpn = vpn4k;
     for (let level = 0; level < 3; level++) {
@@ -530,17 +638,17 @@ export class SetAssociativeTlb implements TlbStore {
         if (g ? !global : !(nonGlobal && slab.pcid(s) === pcid)) continue;
         set[base + w] = -1;
         this.levelCounts[level]--;
-        onDrop(s);
+        drop(slab, s, onDrop);
       }
     }
   }
 
-  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: (slot: number) => void): void {
+  dropPcid(pcid: number, taggedGlobals: boolean, onDrop: DropFn | null): void {
     const slab = this.slab;
     this.dropWhere((s) => slab.pcid(s) === pcid && (taggedGlobals || !slab.isGlobal(s)), onDrop);
   }
 
-  dropAll(keepGlobal: boolean, onDrop: (slot: number) => void): void {
+  dropAll(keepGlobal: boolean, onDrop: DropFn | null): void {
     const slab = this.slab;
     this.dropWhere(keepGlobal ? (s) => !slab.isGlobal(s) : () => true, onDrop);
   }

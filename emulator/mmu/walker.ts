@@ -4,14 +4,14 @@
 // The walker allocates nothing per walk: results go into a reused WalkResult.
 import { PhysicalMemory } from '../memory/physical.js';
 import { PagingMode } from './paging-mode.js';
-import { PagingStructureCache, PscEntry } from './psc.js';
+import { PagingStructureCache, PscEntry, pscTag } from './psc.js';
+import { CR4_LA57, CR4_PCIDE, CR4_PGE, EFER_NXE } from '../cpu/state.js';
 import {
   ACC_WRITE, ACC_FETCH, ACC_USER, ACC_IMPLICIT,
   PFEC_P, PFEC_W, PFEC_U, PFEC_RSVD, PFEC_I, PERM_W, PERM_U, PERM_X,
 } from './access.js';
 
 const TWO32 = 4294967296;
-const TWO20 = 1048576;
 const FRAME_CACHE = 64;
 // Paging entries are read as host Int32Array words; guest memory is little-endian.
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('tlbemu needs a little-endian host');
@@ -122,23 +122,104 @@ export class PageWalker {
    * reads memory (the debug translation): no caches, no rights check, no writes.
    */
   walk(lo: number, hi: number, access: number, sideEffects: boolean, r: WalkResult): void {
+    if (sideEffects && this.psc.enabled && this.walkCached(lo, hi, access, r)) return;
+    this.walkFull(lo, hi, access, sideEffects, r);
+  }
+
+  /**
+   * The usual miss: a paging-structure-cache entry at the PDE, PDPTE or PML4E level covers the address
+   * and its table's words are known. Reads the next entry as walkFull would and, if it is a present leaf
+   * (a PTE, or a 2 MiB / 1 GiB page) without reserved bits that allows the access, completes the walk
+   * (A/D flags, result) and returns true. Otherwise returns false having written nothing: walkFull then
+   * walks, faults included.
+   */
+  private walkCached(lo: number, hi: number, access: number, r: WalkResult): boolean {
+    const mode = this.mode;
+    const st = mode.s;
+    const cr4 = st.cr4;
+    const psc = this.psc;
+    const pcid = (cr4 & CR4_PCIDE) !== 0 ? st.cr3Lo & 0xfff : 0;
+    // the deepest entry, searched as walkFull does (4.10.3.2); walks from a PML5E entry are left to it
+    let level = 2; // of the paging-structure-cache entry
+    let e = psc.lookupTag(2, pscTag(2, lo, hi), pcid);
+    if (e === null) {
+      level = 3;
+      e = psc.lookupTag(3, pscTag(3, lo, hi), pcid);
+      if (e === null) {
+        level = 4;
+        e = psc.lookupTag(4, pscTag(4, lo, hi), pcid);
+        if (e === null) return false;
+      }
+    }
+    const w = e.words;
+    if (w === null) return false;
+    const at = level - 1; // paging level of the entry read: 1 = PTE, 2 = PDE, 3 = PDPTE
+    // index bits: PT 20:12, PD 29:21, PDPT 38:30
+    const index = at === 1 ? (lo >>> 12) & 511 : at === 2 ? (lo >>> 21) & 511 : ((lo >>> 30) | (hi << 2)) & 511;
+    const eLo = w[index * 2], eHi = w[index * 2 + 1];
+    const maxPhys = mode.maxPhysAddr;
+    // reserved bits as in walkFull: address bits 51:MAXPHYADDR, and XD when EFER.NXE=0
+    const rsvdHi = (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | ((st.efer & EFER_NXE) !== 0 ? 0 : PTE_XD_HI);
+    if ((eLo & PTE_P) === 0 || (eHi & rsvdHi) !== 0) return false;
+    // a PDE or PDPTE must be a leaf (PS=1) without reserved address bits (20:13 or 29:13), 1 GiB pages
+    // only with CPUID.80000001H:EDX.Page1GB
+    if (at === 2 && ((eLo & PTE_PS) === 0 || (eLo & 0x1fe000) !== 0)) return false;
+    if (at === 3 && ((eLo & PTE_PS) === 0 || !mode.gbPages || (eLo & 0x3fffe000) !== 0)) return false;
+    let p = e.perm;
+    if ((eLo & PTE_RW) === 0) p &= ~PERM_W;
+    if ((eLo & PTE_US) === 0) p &= ~PERM_U;
+    if ((eHi & PTE_XD_HI) !== 0) p &= ~PERM_X;
+    if (rightsFault(mode, p, access) !== 0) return false;
+    const ea = e.table + index * 8;
+    const want = PTE_A | ((access & ACC_WRITE) !== 0 ? PTE_D : 0);
+    if ((eLo & want) !== want) this.mem.write32(ea, eLo | want);
+    // the levels from the top down to the cached entry's: -1
+    const levels = (cr4 & CR4_LA57) !== 0 ? 5 : 4;
+    const ep = r.entryPaddr;
+    const top = levels - at;
+    for (let k = 0; k < top; k++) ep[k] = -1;
+    ep[top] = ea;
+    r.fault = 0;
+    r.errorCode = 0;
+    r.depth = at;
+    r.pscLevel = level;
+    r.dirty = ((eLo | want) & PTE_D) !== 0;
+    const leafLevel = at - 1; // 0 = 4K, 1 = 2M, 2 = 1G
+    const base = (eHi & 0xfffff) * TWO32 +
+      ((eLo & (leafLevel === 0 ? 0xfffff000 : leafLevel === 1 ? 0xffe00000 : 0xc0000000)) >>> 0);
+    r.leafLevel = leafLevel;
+    r.pageBase = base;
+    // offset of the 4 KiB page inside a large page: linear bits 20:12 (2M) or 29:12 (1G)
+    r.paddrPage = leafLevel === 0 ? base : base + (leafLevel === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0);
+    r.perm = p;
+    r.global = (eLo & PTE_G) !== 0 && (cr4 & CR4_PGE) !== 0;
+    r.leafLo = eLo;
+    r.leafHi = eHi;
+    r.leafPaddr = ea;
+    return true;
+  }
+
+  /** The general walk (see walk). */
+  private walkFull(lo: number, hi: number, access: number, sideEffects: boolean, r: WalkResult): void {
     const mode = this.mode;
     const mem = this.mem;
-    const levels = mode.levels;
-    const nxe = mode.nxe;
+    const st = mode.s;
+    const cr4 = st.cr4;
+    const levels = (cr4 & CR4_LA57) !== 0 ? 5 : 4;
+    const nxe = (st.efer & EFER_NXE) !== 0;
     const maxPhys = mode.maxPhysAddr;
     // reserved in every present entry (4.5.4, tables 4-15..4-20): address bits 51:MAXPHYADDR, and XD
     // (bit 63) when EFER.NXE=0. Bits 62:52 are ignored (62:59 are a protection key only with CR4.PKE).
     const rsvdHi = (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | (nxe ? 0 : PTE_XD_HI);
     const psc = this.psc;
     const usePsc = sideEffects && psc.enabled;
-    const vpn4k = (hi & 0x1ffffff) * TWO20 + (lo >>> 12);
-    const pcid = usePsc ? mode.pcid : 0;
-    let table = mode.rootTable;
+    const pcid = usePsc && (cr4 & CR4_PCIDE) !== 0 ? st.cr3Lo & 0xfff : 0;
+    let table = 0;
     let perm = PERM_W | PERM_U | PERM_X;
     let level = levels;
     // the words of `table` when already known (a paging-structure-cache entry remembers them)
     let known: Int32Array | null = null;
+    // the paging-structure-cache entry pointing at `table` (the one the walk started from, or filled)
     let hit: PscEntry | null = null;
     r.fault = 0;
     r.errorCode = 0;
@@ -146,7 +227,7 @@ export class PageWalker {
     if (usePsc && psc.size() !== 0) {
       // 4.10.3.2: use the PDE cache if it has an entry, else the PDPTE cache, and so on up
       for (let l = 2; l <= levels; l++) {
-        hit = psc.lookup(l, vpn4k, pcid);
+        hit = psc.lookupTag(l, pscTag(l, lo, hi), pcid);
         if (hit !== null) {
           table = hit.table;
           perm = hit.perm;
@@ -158,6 +239,7 @@ export class PageWalker {
         }
       }
     }
+    if (hit === null) table = mode.rootTable;
     for (; level >= 1; level--) {
       // index bits: PML5 56:48, PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12
       const shift = 12 + 9 * (level - 1);
@@ -166,7 +248,7 @@ export class PageWalker {
       const ea = table + index * 8;
       r.entryPaddr[levels - level] = ea;
       r.depth = level;
-      const pfn = table / 4096; // tables are 4 KiB aligned
+      const pfn = table * (1 / 4096); // tables are 4 KiB aligned: exact
       let w = known;
       if (w === null) {
         w = this.tableWords(pfn);
@@ -217,7 +299,8 @@ export class PageWalker {
         if (sideEffects && (eLo & PTE_A) === 0) mem.write32(ea, eLo | PTE_A);
         // address bits above MAXPHYADDR are zero here (else reserved, above)
         table = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
-        if (usePsc) psc.insert(level, vpn4k, pcid, table, perm, ea);
+        // the new entry learns the words of its table when the next level reads them
+        if (usePsc) hit = psc.insertTag(level, pscTag(level, lo, hi), pcid, table, perm, ea);
         continue;
       }
       // leaf
