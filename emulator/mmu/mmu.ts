@@ -118,9 +118,12 @@ export class Mmu {
   private slab: TlbSlab;
   // The front-end: one set of slots per privilege context (CPL 3; CPL 0-2; CPL 0-2 with SMAP and
   // RFLAGS.AC=1), so that syscalls, interrupts and STAC/CLAC switch sets instead of clearing them. The
-  // fields below alias the current set's arrays (the hot path reads them directly).
-  private readonly feSets = [new FrontEndSet(), new FrontEndSet(), new FrontEndSet()];
-  private fe: FrontEndSet = this.feSets[1];
+  // fields below alias the current set's arrays (the hot path reads them directly). The user and SMAP
+  // sets are made on first use: ~40 KB each, and a machine of 64 kernel-only CPUs should stay in cache.
+  private readonly feSets: (FrontEndSet | null)[] = [null, new FrontEndSet(), null];
+  /** The sets made so far (what clears and drops visit). */
+  private readonly liveSets: FrontEndSet[] = [this.feSets[1]!];
+  private fe: FrontEndSet = this.feSets[1]!;
   private tagR = this.fe.tagR;
   private tagW = this.fe.tagW;
   private tagX = this.fe.tagX;
@@ -192,7 +195,12 @@ export class Mmu {
   }
 
   private selectFrontEnd(): void {
-    const fe = this.feSets[this.s.cpl === 3 ? 0 : this.mode.smap && this.mode.ac ? 2 : 1];
+    const k = this.s.cpl === 3 ? 0 : this.mode.smap && this.mode.ac ? 2 : 1;
+    let fe = this.feSets[k];
+    if (fe === null) {
+      fe = this.feSets[k] = new FrontEndSet();
+      this.liveSets.push(fe);
+    }
     if (fe === this.fe) return;
     this.fe = fe;
     this.tagR = fe.tagR;
@@ -203,7 +211,7 @@ export class Mmu {
 
   /** Empties every front-end set (cost proportional to the slots in use). */
   clearFrontEnd(): void {
-    for (const fe of this.feSets) fe.clear();
+    for (const fe of this.liveSets) fe.clear();
     const s = this.s;
     this.snapCr0 = s.cr0; this.snapCr4 = s.cr4; this.snapEfer = s.efer;
     this.snapCr3Lo = s.cr3Lo; this.snapCr3Hi = s.cr3Hi;
@@ -214,7 +222,7 @@ export class Mmu {
   private dropFromFrontEnd(slot: number): void {
     if ((this.slab.info(slot) & INFO_LEVEL) === 0) {
       const k = this.slab.vpn(slot) & FE_MASK;
-      for (const fe of this.feSets) if (fe.slot[k] === slot) fe.forget(k);
+      for (const fe of this.liveSets) if (fe.slot[k] === slot) fe.forget(k);
       return;
     }
     // the 512 4 KiB pages of a 2 MiB entry fall in 512 consecutive slots (FE_SIZE is a multiple of 512);
@@ -222,7 +230,7 @@ export class Mmu {
     const level2M = (this.slab.info(slot) & INFO_LEVEL) === 1;
     const first = level2M ? (this.slab.vpn(slot) * 512) & FE_MASK : 0;
     const end = level2M ? first + 512 : FE_SIZE;
-    for (const fe of this.feSets) {
+    for (const fe of this.liveSets) {
       const owner = fe.slot;
       for (let k = first; k < end; k++) if (owner[k] === slot) fe.forget(k);
     }
