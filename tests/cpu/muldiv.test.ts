@@ -125,6 +125,20 @@ describe('IMUL r, r/m and r, r/m, imm', () => {
     const f = run('mov rcx, 0x123456789\nimul rax, rcx, 0x10000');
     expect(reg(f, RAX)).toBe(0x1234567890000n);
   });
+  it('64 bits around the 2^53 boundary of exact products (BigInt reference)', () => {
+    const edges = [0n, 1n, -1n, 3n, -7n, (1n << 26n) + 3n, -(1n << 26n) - 5n, (1n << 52n) - 1n, -(1n << 52n),
+      (1n << 53n) + 1n, -(1n << 53n) - 3n, 0x1fffff_ffffffffn, -0x200000_00000000n, 0x200000_00000001n,
+      (1n << 62n) + 12345n, -(1n << 63n)];
+    for (const a of edges) {
+      for (const b of edges) {
+        const m = run('imul rax, rcx', (m) => { setReg(m, RAX, BigInt.asUintN(64, a)); setReg(m, RCX, BigInt.asUintN(64, b)); });
+        const p = a * b;
+        const low = BigInt.asIntN(64, p);
+        expect(reg(m, RAX), `${a} * ${b}`).toBe(BigInt.asUintN(64, p));
+        expect(flags(m, CO), `${a} * ${b}`).toBe(low === p ? 0 : CO);
+      }
+    }
+  });
 });
 
 describe('DIV', () => {

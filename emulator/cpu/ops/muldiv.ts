@@ -14,6 +14,11 @@ import { u64, mulU32, mulU64, neg128, divU128 } from '../u64.js';
 import { CF, OF, RDX } from '../state.js';
 
 const wide = new Int32Array(4);
+// local copies: V8 does not fold imported constants into arithmetic
+const TWO_32 = 4294967296;
+const TWO_53 = 9007199254740992;
+/** High halves in [-SMALL_HI, SMALL_HI) make 64-bit values of magnitude below 2^53. */
+const SMALL_HI = 0x200000;
 const quot = new Int32Array(4);
 
 function mulFlags(cpu: Cpu, size: number, lo: number, hi: number, significant: boolean): void {
@@ -29,6 +34,17 @@ function imul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     wide[1] = u64.hi;
     wide[2] = wide[3] = u64.hi >> 31;
     return;
+  }
+  if (aHi >= -SMALL_HI && aHi < SMALL_HI && bHi >= -SMALL_HI && bHi < SMALL_HI) {
+    // both factors below 2^53 in magnitude (exact doubles): a product below 2^53 is exact too
+    const p = (aHi * TWO_32 + (aLo >>> 0)) * (bHi * TWO_32 + (bLo >>> 0));
+    if (p > -TWO_53 && p < TWO_53) {
+      const hi = Math.floor(p / TWO_32);
+      wide[0] = (p - hi * TWO_32) | 0;
+      wide[1] = hi | 0;
+      wide[2] = wide[3] = hi < 0 ? -1 : 0;
+      return;
+    }
   }
   mulU64(aLo, aHi, bLo, bHi, wide);
   if (aHi < 0) subHigh(bLo, bHi);
