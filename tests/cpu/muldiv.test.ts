@@ -125,10 +125,11 @@ describe('IMUL r, r/m and r, r/m, imm', () => {
     const f = run('mov rcx, 0x123456789\nimul rax, rcx, 0x10000');
     expect(reg(f, RAX)).toBe(0x1234567890000n);
   });
-  it('64 bits around the 2^53 boundary of exact products (BigInt reference)', () => {
+  it('64 bits around the 2^53 and 2^63 boundaries of products (BigInt reference)', () => {
     const edges = [0n, 1n, -1n, 3n, -7n, (1n << 26n) + 3n, -(1n << 26n) - 5n, (1n << 52n) - 1n, -(1n << 52n),
       (1n << 53n) + 1n, -(1n << 53n) - 3n, 0x1fffff_ffffffffn, -0x200000_00000000n, 0x200000_00000001n,
-      (1n << 62n) + 12345n, -(1n << 63n)];
+      (1n << 62n) + 12345n, -(1n << 63n), 3037000499n, 3037000500n, -3037000500n, (1n << 32n) - 1n, 1n << 32n,
+      BigInt.asIntN(64, 0x9e3779b97f4a7c15n), 0x123456789abcdefn, (1n << 31n) + 1n];
     for (const a of edges) {
       for (const b of edges) {
         const m = run('imul rax, rcx', (m) => { setReg(m, RAX, BigInt.asUintN(64, a)); setReg(m, RCX, BigInt.asUintN(64, b)); });

@@ -17,6 +17,8 @@ const wide = new Int32Array(4);
 // local copies: V8 does not fold imported constants into arithmetic
 const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
+const TWO_62 = 4611686018427387904;
+const TWO_64 = 18446744073709551616;
 /** High halves in [-SMALL_HI, SMALL_HI) make 64-bit values of magnitude below 2^53. */
 const SMALL_HI = 0x200000;
 const quot = new Int32Array(4);
@@ -151,10 +153,20 @@ function imulTruncated(cpu: Cpu, i: Insn, a: number, aHi: number, b: number, bHi
     lo = imul32(a, b);
     overflow = u64.hi !== lo >> 31;
   } else {
-    imul64(a, aHi, b, bHi);
-    lo = wide[0]; hi = wide[1];
-    const sx = hi >> 31;
-    overflow = wide[2] !== sx || wide[3] !== sx;
+    // |a * b| from the factors as doubles (relative error below 2^-51): far enough from 2^63, it
+    // decides the overflow, and only the low 64 bits of the product are needed (hash multiplies
+    // by 0x9e3779b97f4a7c15 land here)
+    const mag = Math.abs((aHi * TWO_32 + (a >>> 0)) * (bHi * TWO_32 + (b >>> 0)));
+    if (mag < TWO_62 || mag > TWO_64) {
+      lo = mulU32(a, b);
+      hi = (u64.hi + Math.imul(a, bHi) + Math.imul(aHi, b)) | 0;
+      overflow = mag > TWO_64;
+    } else {
+      imul64(a, aHi, b, bHi);
+      lo = wide[0]; hi = wide[1];
+      const sx = hi >> 31;
+      overflow = wide[2] !== sx || wide[3] !== sx;
+    }
   }
   writeReg(cpu, i, i.reg, size, lo, hi);
   mulFlags(cpu, size, lo, hi, overflow);
