@@ -73,6 +73,8 @@ export interface KernelJson {
   runMs: Figure;
   /** Second run in the same process (the JIT warm), or null. */
   warmRunMs: Figure | null;
+  /** CPU time of the child during the warm run (all threads). */
+  warmCpuMs: Figure | null;
   /** From the process's start to the end of the first run. */
   processMs: Figure;
   instructions: Figure;
@@ -160,6 +162,7 @@ function kernelJson(o: KernelOutcome): KernelJson {
     id: w.id, title: w.title, cmdline: w.spec.cmdline, cpus: w.spec.cpus, model: w.spec.model,
     runMs: figure(pick((r) => r.runMs)), processMs: figure(pick((r) => r.processMs)),
     warmRunMs: o.runs.length > 0 && o.runs.every((r) => r.warmRunMs >= 0) ? figure(pick((r) => r.warmRunMs)) : null,
+    warmCpuMs: o.runs.length > 0 && o.runs.every((r) => (r.warmCpuMs ?? -1) >= 0) ? figure(pick((r) => r.warmCpuMs)) : null,
     instructions: figure(pick((r) => r.instructions)),
     walks: walks.every((x) => x >= 0) && walks.length > 0 ? figure(walks) : null,
     peakRssMiB: figure(pick((r) => r.peakRssBytes / MiB)),
@@ -272,6 +275,12 @@ function targets(images: ImageJson[], kernels: KernelJson[], series: SeriesJson[
   if (hp.length >= 2) {
     const f = linearFit(hp.map((k) => Number(/hotplug-(\d+)g/.exec(k.id)![1])), hp.map((k) => k.instructions.median));
     out[out.length - 1].measured += `; guest instructions: R² ${f.r2.toFixed(4)}, ${si(f.slope)} per GiB`;
+    const cpu = hp.filter((k) => k.warmCpuMs !== null);
+    if (cpu.length >= 2) {
+      // shown beside the target, not instead of it: CPU time leaves out what the VM's neighbours take
+      const c = linearFit(cpu.map((k) => Number(/hotplug-(\d+)g/.exec(k.id)![1])), cpu.map((k) => k.warmCpuMs!.median));
+      out[out.length - 1].measured += `; warm-run CPU time: R² ${c.r2.toFixed(4)}, ${c.slope.toPrecision(3)} ms per GiB`;
+    }
   }
   lin('shootdown', 'shootdown cost linear in CPUs (R² ≥ 0.99)', 'µs per CPU');
   return out;

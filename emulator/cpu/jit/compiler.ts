@@ -50,6 +50,16 @@ const HELPERS = {
   ss: (): CpuFault => new CpuFault(VEC_SS, 0),
 };
 
+type Factory = (x: typeof HELPERS, f: Frame, k: unknown[], i: Insn[], h: Handler[]) => BlockFn;
+
+/**
+ * One factory per distinct block source, for the life of the process: the closures a factory makes
+ * share V8's feedback and optimised code, so the same code in another frame or a later machine (the
+ * second run of a benchmark, the next test) starts fast instead of tiering up again. The source holds
+ * no address, only instruction forms, so equal sources are interchangeable blocks.
+ */
+const factories = new Map<string, Factory>();
+
 /** Decodes the instructions of a block starting at `off` (through the frame's decode cache). */
 export type DecodeAt = (off: number) => Insn | null;
 
@@ -78,8 +88,11 @@ export function compileBlock(frame: Frame, code: unknown[], start: number, decod
   const loops = endsWithBranch && isRelBranch(last) && offsetOf(insns, insns.length - 1) + last.len + last.imm === 0;
   const partial = loops && insns.length <= PARTIAL_PASS_MAX;
   const body = generate(insns, endsWithBranch, loops, partial);
-  const factory = new Function('X', 'F', 'K', 'I', 'H', body) as
-    (x: typeof HELPERS, f: Frame, k: unknown[], i: Insn[], h: Handler[]) => BlockFn;
+  let factory = factories.get(body);
+  if (factory === undefined) {
+    factory = new Function('X', 'F', 'K', 'I', 'H', body) as Factory;
+    factories.set(body, factory);
+  }
   return { run: factory(HELPERS, frame, code, insns, handlers), count: insns.length, partial };
 }
 
