@@ -194,8 +194,12 @@ export class Cpu extends CpuState {
 
   /** The decoded instruction at RIP (cached per physical frame unless it crosses a page). */
   fetchInsn(): Insn {
+    return this.insnIn(this.mmu.fetchFrame(this.ripLo, this.ripHi));
+  }
+
+  /** The decoded instruction at RIP, given the frame fetchFrame returned for it. */
+  private insnIn(frame: Frame | null): Insn {
     const lo = this.ripLo, hi = this.ripHi;
-    const frame = this.mmu.fetchFrame(lo, hi);
     if (frame === null) return this.decodeSlow(lo, hi);
     const off = lo & 0xfff;
     let code = frame.code as (Insn | undefined)[] | null;
@@ -235,12 +239,11 @@ export class Cpu extends CpuState {
   }
 
   /**
-   * Runs the compiled block at RIP, if there is one and the budget `left` allows it, for at most `left`
-   * instructions (compiling it once the start is hot). Returns the instructions retired, 0 when the interpreter must take this one.
+   * Runs the compiled block at RIP (in `frame`), if there is one and the budget `left` allows it, for
+   * at most `left` instructions (compiling it once the start is hot). Returns the instructions
+   * retired, 0 when the interpreter must take this one.
    */
-  private runBlock(lo: number, left: number): number {
-    const frame = this.mmu.fetchFrame(lo, this.ripHi);
-    if (frame === null) return 0;
+  private runBlock(frame: Frame, lo: number, left: number): number {
     const code = frame.code;
     if (code === null) return 0;
     const off = lo & 0xfff;
@@ -302,8 +305,10 @@ export class Cpu extends CpuState {
           const lo = this.ripLo;
           this.insnRipLo = lo;
           this.insnRipHi = this.ripHi;
-          if (this.jitEnabled && this.tracer === null) {
-            const ran = this.runBlock(lo, budget - executed);
+          // one front-end lookup serves the block and, when there is none, the interpreter
+          const frame = this.mmu.fetchFrame(lo, this.ripHi);
+          if (frame !== null && this.jitEnabled && this.tracer === null) {
+            const ran = this.runBlock(frame, lo, budget - executed);
             if (ran !== 0) {
               // a block holds no instruction that halts, yields, sets a shadow or raises the line
               executed += ran;
@@ -311,7 +316,7 @@ export class Cpu extends CpuState {
               continue;
             }
           }
-          const insn = this.fetchInsn();
+          const insn = this.insnIn(frame);
           const nlo = (lo + insn.len) | 0;
           if ((nlo >>> 0) < (lo >>> 0)) this.ripHi = (this.ripHi + 1) | 0;
           this.ripLo = nlo;
