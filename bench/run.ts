@@ -12,7 +12,7 @@ import { buildBenchImage } from './images.js';
 import { buildNative, chaseNs, tscHz } from './native.js';
 import { benchDir, repoRoot } from './paths.js';
 import { EngineFailed, EngineSkipped, ImageResult, ImageSpec } from './engines/types.js';
-import { runOnTlbemu } from './engines/tlbemu.js';
+import { IMAGE_CHILD_FAILED } from './image-child.js';
 import { qemuStatus, runOnQemu } from './engines/qemu.js';
 import { EngineName, ImageWorkload, KernelWorkload, Plan, plan } from './workloads.js';
 import type { KernelChildResult } from './kernel-child.js';
@@ -50,13 +50,16 @@ function selected(id: string, only: string[] | undefined): boolean {
   return only === undefined || only.length === 0 || only.some((p) => id.startsWith(p));
 }
 
+/** Where the child processes' scripts are: a copy of the compiled tree (dir, removed at the end). */
+interface ChildTree { kernel: string; image: string; dir: string }
+
 /**
- * A copy of the compiled tree for the kernel children: another build rewriting dist/ while a child
- * starts would hand it half-written modules. The copy is checked to load (retried while a build runs).
+ * A copy of the compiled tree for the child processes (guest kernel, tlbemu image runs): another build
+ * rewriting dist/ while a child starts would hand it half-written modules. The copy is checked to load
+ * (retried while a build runs).
  */
-function snapshotChild(): { script: string; dir: string | null } {
+function snapshotChildTree(): ChildTree {
   const here = fileURLToPath(new URL('./kernel-child.js', import.meta.url));
-  if (process.env.TLBEMU_BENCH_NO_SNAPSHOT) return { script: here, dir: null };
   const tree = resolve(dirname(here), '..');
   let last = '';
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -65,10 +68,12 @@ function snapshotChild(): { script: string; dir: string | null } {
     // the packages the modules import resolve through the repository's node_modules
     const modules = join(repoRoot(), 'node_modules');
     if (existsSync(modules)) symlinkSync(modules, join(dir, 'node_modules'), 'dir');
-    const script = join(dir, 'tree', 'bench', 'kernel-child.js');
-    const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status === 0) return { script, dir };
-    last = r.stderr;
+    const kernel = join(dir, 'tree', 'bench', 'kernel-child.js');
+    const image = join(dir, 'tree', 'bench', 'image-child.js');
+    const k = spawnSync(process.execPath, [kernel, '--check'], { encoding: 'utf8', timeout: 60_000 });
+    const i = k.status === 0 ? spawnSync(process.execPath, [image, '--check'], { encoding: 'utf8', timeout: 60_000 }) : k;
+    if (i.status === 0) return { kernel, image, dir };
+    last = i.stderr;
     rmSync(dir, { recursive: true, force: true });
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
   }
@@ -79,6 +84,14 @@ function snapshotChild(): { script: string; dir: string | null } {
 function firstError(stderr: string): string {
   const lines = stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return lines.find((l) => /Error|error:/.test(l)) ?? lines.slice(-2).join(' | ');
+}
+
+/** tlbemu on an image, in a fresh process (image-child.ts). */
+function runImageChild(script: string, spec: ImageSpec): ImageResult {
+  const r = spawnSync(process.execPath, [script, JSON.stringify(spec)], { encoding: 'utf8', timeout: 900_000, maxBuffer: 64 << 20 });
+  if (r.status === IMAGE_CHILD_FAILED) throw new EngineFailed(r.stderr.trim().split('\n').pop() ?? 'tlbemu failed');
+  if (r.error || r.status !== 0) throw new EngineFailed(`tlbemu: ${r.error?.message ?? firstError(r.stderr)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ImageResult;
 }
 
 function runKernelChild(script: string, w: KernelWorkload): KernelChildResult {
@@ -114,6 +127,35 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   } catch (e) {
     notices.push(`native helper skipped: ${(e as Error).message}`);
   }
+  // tlbemu runs each image, and the guest kernel, in processes of their own
+  const children = snapshotChildTree();
+  try {
+    return await measure(opts, { log, rounds, out, p, images, kernels, notices, started, loadBefore, t0, paths, nativeExe, tsc, children });
+  } finally {
+    rmSync(children.dir, { recursive: true, force: true });
+  }
+}
+
+interface Setup {
+  log: (line: string) => void;
+  rounds: number;
+  out: string;
+  p: Plan;
+  images: ImageWorkload[];
+  kernels: KernelWorkload[];
+  notices: string[];
+  started: Date;
+  loadBefore: number[];
+  t0: number;
+  paths: Record<ImageWorkload['image'], string>;
+  nativeExe: string | null;
+  tsc: number;
+  children: ChildTree;
+}
+
+async function measure(opts: BenchOptions, setup: Setup): Promise<BenchResult> {
+  const { log, rounds, out, p, images, kernels, notices, started, loadBefore, t0, paths, nativeExe, children } = setup;
+  const tsc = setup.tsc;
   const uni = await loadUnicornEngine();
   if ('reason' in uni) notices.push(`Unicorn skipped: ${uni.reason}`);
   const qs = qemuStatus();
@@ -160,7 +202,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       for (const e of Object.keys(o.seconds) as EngineName[]) {
         let r: ImageResult;
         try {
-          r = e === 'tlbemu' ? runOnTlbemu(spec) : e === 'unicorn' ? (uni as { run: UnicornRunner }).run(spec) : runOnQemu(spec, tsc);
+          r = e === 'tlbemu' ? runImageChild(children.image, spec) : e === 'unicorn' ? (uni as { run: UnicornRunner }).run(spec) : runOnQemu(spec, tsc);
         } catch (err) {
           if (err instanceof EngineSkipped) { o.skipped[e] = err.message; delete o.seconds[e]; continue; }
           if (err instanceof EngineFailed) {
@@ -184,14 +226,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // the guest kernel: one fresh process per run (a user's cold start), no warm-up; make brings the
   // images up to date with the guest's sources first
   const kernelOut: KernelOutcome[] = [];
-  let child: { script: string; dir: string | null } | null = null;
   if (kernels.length > 0) {
     const mk = spawnSync('make', ['-C', join(repoRoot(), 'guest'), '-s'], { encoding: 'utf8', timeout: 600_000 });
     if (mk.error || mk.status !== 0) {
       notices.push(`guest kernel skipped: make -C guest failed (${mk.error?.message ?? mk.stderr.trim().split('\n').pop()})`);
       kernels.length = 0;
-    } else {
-      child = snapshotChild();
     }
   }
   const kernelRounds = rounds;
@@ -199,7 +238,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const o: KernelOutcome = { workload: w, runs: [], errors: [] };
     for (let round = 1; round <= kernelRounds; round++) {
       try {
-        const r = runKernelChild(child!.script, w);
+        const r = runKernelChild(children.kernel, w);
         if (!/^debug-exit 1$/.test(r.result)) o.errors.push(`round ${round}: ${r.result}`);
         o.runs.push(r);
         log(`  ${w.id} round ${round}/${kernelRounds}: ${r.runMs.toFixed(0)} ms emulation` +
@@ -217,7 +256,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     }
     kernelOut.push(o);
   }
-  if (child?.dir) rmSync(child.dir, { recursive: true, force: true });
 
   const result = buildReport({
     mode: opts.quick ? 'quick' : 'full', rounds, kernelRounds, started, seconds: (performance.now() - t0) / 1000,
