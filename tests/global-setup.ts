@@ -1,11 +1,13 @@
-// Builds the TypeScript sources to dist/ once before the suites that drive the real CLI. Type errors
-// do not stop the build here (tsc still emits); `npm test` type-checks separately and fails on them.
+// Builds the TypeScript sources to dist/ once before the suites that drive the real CLI, as `npm run
+// build` does (tools/build.mjs). Type errors do not stop the build here (it still emits); `npm test`
+// type-checks separately and fails on them.
 import { spawnSync } from 'node:child_process';
 
 export default function setup(): void {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['tools/build.mjs'], { encoding: 'utf8' });
+  if (r.status === 1 || r.error !== undefined) throw new Error(`tests/global-setup: the build emitted nothing:\n${r.stdout}${r.stderr}`);
   if (r.status !== 0) {
-    process.stderr.write(`tests/global-setup: tsc reported errors (dist/ emitted anyway):\n${r.stdout}${r.stderr}`);
+    process.stderr.write(`tests/global-setup: the build reported errors (dist/ emitted anyway):\n${r.stdout}${r.stderr}`);
   }
   // the guest kernel images, built once here rather than by several test workers at the same time
   const g = spawnSync('make', ['-C', 'guest', '-s'], { encoding: 'utf8' });

@@ -14,10 +14,12 @@ import {
   EmulatorHooks, FLUSH_INVLPG, FLUSH_INVPCID_ADDR, FLUSH_INVPCID_ALL, FLUSH_INVPCID_CONTEXT,
   FLUSH_INVPCID_NONGLOBAL, FLUSH_KINDS, FLUSH_MOV_CR0, FLUSH_MOV_CR3, FLUSH_MOV_CR4, FLUSH_PAGE_FAULT,
 } from '../hooks.js';
-import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_W } from './access.js';
+import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_U, PERM_W, PERM_X } from './access.js';
 import { PagingMode } from './paging-mode.js';
 import { INFO_DIRTY, INFO_LEVEL, INFO_PERM_SHIFT, TlbEntry, TlbSlab, TlbStore, UnboundedTlb } from './tlb.js';
-import { PageWalker, WalkResult, rightsFault } from './walker.js';
+import {
+  PageWalker, PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW, PTE_US, PTE_XD_HI, WalkResult, reservedHighBits, rightsFault,
+} from './walker.js';
 import { PagingStructureCache, pscTag } from './psc.js';
 
 const TWO32 = 4294967296;
@@ -507,7 +509,56 @@ export class Mmu {
       slab.release(slot);
     }
     c.misses++;
+    const filled = this.refillFromPdeCache(lo, hi, vpn4k, pcid, access);
+    if (filled >= 0) {
+      const page = this.slab.pageBase(filled);
+      const f = this.frameOf(page * INV_PAGE, access);
+      if (f !== null) {
+        this.slab.frames[filled] = f;
+        this.fillFrontEnd(f, filled, this.slab.info(filled), lo, hi, access);
+      }
+      return page + (lo & 0xfff);
+    }
     return this.walkAndFill(lo, hi, vpn4k, pcid, access);
+  }
+
+  /**
+   * The usual miss, without the walker's general machinery: the PDE cache (SDM 4.10.3) covers the
+   * address and knows its page table's words, and the PTE there is present, has no reserved bit set,
+   * already has A (and D, for a write) set and allows the access — the walk then writes nothing to
+   * memory and its only product is the TLB entry. Fills that entry and returns its slot; returns -1
+   * having done nothing otherwise (walkAndFill then walks, faults included), and always while someone
+   * listens to fills.
+   */
+  private refillFromPdeCache(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {
+    const psc = this.psc;
+    if (!psc.enabled || this.tlbEvents) return -1;
+    const e = psc.lookupTag(2, pscTag(2, lo, hi), pcid);
+    if (e === null) return -1;
+    const w = e.words;
+    if (w === null) return -1;
+    const index = (lo >>> 12) & 511;
+    const eLo = w[index * 2], eHi = w[index * 2 + 1];
+    const s = this.s;
+    const want = PTE_P | PTE_A | ((access & ACC_WRITE) !== 0 ? PTE_D : 0);
+    if ((eLo & want) !== want || (eHi & reservedHighBits(this.mode)) !== 0) return -1;
+    let perm = e.perm;
+    if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
+    if ((eLo & PTE_US) === 0) perm &= ~PERM_U;
+    if ((eHi & PTE_XD_HI) !== 0) perm &= ~PERM_X;
+    if (rightsFault(this.mode, perm, access) !== 0) return -1;
+    const c = this.counters;
+    c.walks++;
+    c.pscHits[0]++;
+    const slab = this.slab;
+    const slot = slab.alloc();
+    const base = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
+    slab.write(slot, vpn4k, 0, base, perm, (eLo & PTE_D) !== 0, (eLo & PTE_G) !== 0 && (s.cr4 & CR4_PGE) !== 0, pcid,
+      e.table + index * 8, eLo, eHi, s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
+    const displaced = this.store.insert(slot);
+    c.fills++;
+    if (displaced >= 0) this.displaced(displaced, slot);
+    return slot;
   }
 
   private walkAndFill(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {

@@ -94,6 +94,16 @@ export function errorBits(mode: PagingMode, access: number): number {
   return e;
 }
 
+/**
+ * The bits of a paging entry's high word that are reserved in every present entry (SDM 4.5.4, tables
+ * 4-15..4-20): address bits 51:MAXPHYADDR, and XD (bit 63) while EFER.NXE=0. Bits 62:52 are ignored
+ * (62:59 are a protection key only with CR4.PKE).
+ */
+export function reservedHighBits(mode: PagingMode): number {
+  const maxPhys = mode.maxPhysAddr;
+  return (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | ((mode.s.efer & EFER_NXE) !== 0 ? 0 : PTE_XD_HI);
+}
+
 export class PageWalker {
   // A small direct-mapped cache of the page-table frames as 32-bit words (PhysicalMemory remembers only
   // the last frame, and a walk touches one per level). Frames are never freed, so entries stay right.
@@ -157,9 +167,7 @@ export class PageWalker {
     // index bits: PT 20:12, PD 29:21, PDPT 38:30
     const index = at === 1 ? (lo >>> 12) & 511 : at === 2 ? (lo >>> 21) & 511 : ((lo >>> 30) | (hi << 2)) & 511;
     const eLo = w[index * 2], eHi = w[index * 2 + 1];
-    const maxPhys = mode.maxPhysAddr;
-    // reserved bits as in walkFull: address bits 51:MAXPHYADDR, and XD when EFER.NXE=0
-    const rsvdHi = (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | ((st.efer & EFER_NXE) !== 0 ? 0 : PTE_XD_HI);
+    const rsvdHi = reservedHighBits(mode);
     if ((eLo & PTE_P) === 0 || (eHi & rsvdHi) !== 0) return false;
     // a PDE or PDPTE must be a leaf (PS=1) without reserved address bits (20:13 or 29:13), 1 GiB pages
     // only with CPUID.80000001H:EDX.Page1GB
@@ -206,11 +214,7 @@ export class PageWalker {
     const st = mode.s;
     const cr4 = st.cr4;
     const levels = (cr4 & CR4_LA57) !== 0 ? 5 : 4;
-    const nxe = (st.efer & EFER_NXE) !== 0;
-    const maxPhys = mode.maxPhysAddr;
-    // reserved in every present entry (4.5.4, tables 4-15..4-20): address bits 51:MAXPHYADDR, and XD
-    // (bit 63) when EFER.NXE=0. Bits 62:52 are ignored (62:59 are a protection key only with CR4.PKE).
-    const rsvdHi = (maxPhys >= 52 ? 0 : 0xfffff & ~((1 << (maxPhys - 32)) - 1)) | (nxe ? 0 : PTE_XD_HI);
+    const rsvdHi = reservedHighBits(mode);
     const psc = this.psc;
     const usePsc = sideEffects && psc.enabled;
     const pcid = usePsc && (cr4 & CR4_PCIDE) !== 0 ? st.cr3Lo & 0xfff : 0;
