@@ -246,9 +246,7 @@ export class Mmu {
       this.counters.feHits++;
       return (this.feFrame[slot] as Frame).bytes[lo & 0xfff];
     }
-    const p = this.translate(lo, hi, this.dataAccess(0));
-    const f = this.xFrame;
-    return f !== null ? f.bytes[lo & 0xfff] : this.mem.read8(p);
+    return this.read8Miss(lo, hi);
   }
 
   read16(lo: number, hi: number): number {
@@ -334,6 +332,28 @@ export class Mmu {
       return;
     }
     this.writeSlow(lo, hi, 8, vLo, vHi, this.dataAccess(ACC_WRITE));
+  }
+
+  // What read8..write64 do after a front-end miss: the block compiler, which tests the front-end inline,
+  // calls these on its own miss.
+
+  read8Miss(lo: number, hi: number): number {
+    const p = this.translate(lo, hi, this.dataAccess(0));
+    const f = this.xFrame;
+    return f !== null ? f.bytes[lo & 0xfff] : this.mem.read8(p);
+  }
+
+  /** A 2- or 4-byte read. */
+  readMiss(lo: number, hi: number, size: number): number {
+    return this.readSlow(lo, hi, size, this.dataAccess(0));
+  }
+
+  read64Miss(lo: number, hi: number): number {
+    return this.read64Slow(lo, hi, this.dataAccess(0));
+  }
+
+  writeMiss(lo: number, hi: number, size: number, vLo: number, vHi: number): void {
+    this.writeSlow(lo, hi, size, vLo, vHi, this.dataAccess(ACC_WRITE));
   }
 
   /** Access flags for an explicit data access at the current CPL. */
@@ -509,26 +529,17 @@ export class Mmu {
       slab.release(slot);
     }
     c.misses++;
-    const filled = this.refillFromPdeCache(lo, hi, vpn4k, pcid, access);
-    if (filled >= 0) {
-      const page = this.slab.pageBase(filled);
-      const f = this.frameOf(page * INV_PAGE, access);
-      if (f !== null) {
-        this.slab.frames[filled] = f;
-        this.fillFrontEnd(f, filled, this.slab.info(filled), lo, hi, access);
-      }
-      return page + (lo & 0xfff);
-    }
-    return this.walkAndFill(lo, hi, vpn4k, pcid, access);
+    const p = this.refillFromPdeCache(lo, hi, vpn4k, pcid, access);
+    return p >= 0 ? p : this.walkAndFill(lo, hi, vpn4k, pcid, access);
   }
 
   /**
    * The usual miss, without the walker's general machinery: the PDE cache (SDM 4.10.3) covers the
    * address and knows its page table's words, and the PTE there is present, has no reserved bit set,
    * already has A (and D, for a write) set and allows the access — the walk then writes nothing to
-   * memory and its only product is the TLB entry. Fills that entry and returns its slot; returns -1
-   * having done nothing otherwise (walkAndFill then walks, faults included), and always while someone
-   * listens to fills.
+   * memory and its only product is the TLB entry. Fills that entry (and the front-end) and returns the
+   * physical address; returns -1 having done nothing otherwise (walkAndFill then walks, faults
+   * included), and always while someone listens to fills.
    */
   private refillFromPdeCache(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {
     const psc = this.psc;
@@ -558,7 +569,12 @@ export class Mmu {
     const displaced = this.store.insert(slot);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
-    return slot;
+    const f = this.frameOf(base * INV_PAGE, access);
+    if (f !== null) {
+      slab.frames[slot] = f;
+      this.fillFrontEnd(f, slot, slab.info(slot), lo, hi, access);
+    }
+    return base + (lo & 0xfff);
   }
 
   private walkAndFill(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {

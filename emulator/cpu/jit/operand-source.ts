@@ -91,10 +91,10 @@ function hit(tags: string, size: number): string {
 /** Statements reading memory at (el, eh): the value into v (and vh at size 8). */
 export function readMemSrc(size: number): string {
   switch (size) {
-    case 8: return `${hit('TR', 8)}{FC.feHits++;f=FF[s].view;vh=f.getInt32(o+4,true);v=f.getInt32(o,true);}else{v=M.read64(el,eh);vh=M.hi;}`;
-    case 4: return `${hit('TR', 4)}{FC.feHits++;v=FF[s].view.getInt32(o,true);}else v=M.read32(el,eh);`;
-    case 2: return `${hit('TR', 2)}{FC.feHits++;v=FF[s].view.getUint16(o,true);}else v=M.read16(el,eh);`;
-    default: return `${hit('TR', 1)}{FC.feHits++;v=FF[s].bytes[o];}else v=M.read8(el,eh);`;
+    case 8: return `${hit('TR', 8)}{FC.feHits++;f=FF[s].view;vh=f.getInt32(o+4,true);v=f.getInt32(o,true);}else{v=M.read64Miss(el,eh);vh=M.hi;}`;
+    case 4: return `${hit('TR', 4)}{FC.feHits++;v=FF[s].view.getInt32(o,true);}else v=M.readMiss(el,eh,4);`;
+    case 2: return `${hit('TR', 2)}{FC.feHits++;v=FF[s].view.getUint16(o,true);}else v=M.readMiss(el,eh,2);`;
+    default: return `${hit('TR', 1)}{FC.feHits++;v=FF[s].bytes[o];}else v=M.read8Miss(el,eh);`;
   }
 }
 
@@ -102,9 +102,9 @@ export function readMemSrc(size: number): string {
 export function writeMemSrc(size: number, lo: string, hi: string): string {
   const fast = `f=FF[s];FC.feHits++;if(f.flags!==0)M.mem.notifyWrite(f,f.pfn*4096+o,${size});`;
   switch (size) {
-    case 8: return `${hit('TW', 8)}{${fast}f.view.setInt32(o,${lo},true);f.view.setInt32(o+4,${hi},true);}else M.write64(el,eh,${lo},${hi});`;
-    case 4: return `${hit('TW', 4)}{${fast}f.view.setInt32(o,${lo},true);}else M.write32(el,eh,${lo});`;
-    case 2: return `${hit('TW', 2)}{${fast}f.view.setUint16(o,${lo},true);}else M.write16(el,eh,${lo});`;
-    default: return `${hit('TW', 1)}{${fast}f.bytes[o]=${lo};}else M.write8(el,eh,${lo});`;
+    case 8: return `${hit('TW', 8)}{${fast}f.view.setInt32(o,${lo},true);f.view.setInt32(o+4,${hi},true);}else M.writeMiss(el,eh,8,${lo},${hi});`;
+    case 4: return `${hit('TW', 4)}{${fast}f.view.setInt32(o,${lo},true);}else M.writeMiss(el,eh,4,${lo},0);`;
+    case 2: return `${hit('TW', 2)}{${fast}f.view.setUint16(o,${lo},true);}else M.writeMiss(el,eh,2,${lo},0);`;
+    default: return `${hit('TW', 1)}{${fast}f.bytes[o]=${lo};}else M.writeMiss(el,eh,1,${lo},0);`;
   }
 }
