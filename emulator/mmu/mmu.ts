@@ -153,12 +153,18 @@ export class Mmu {
   private fCollected: TlbEntry[] | null = null;
   private fWholeFrontEnd = true;
   private readonly onDrop = (slot: number): void => this.dropped(slot);
+  /** refillFromPdeCache may run: the paging-structure caches are on and nobody listens to fills. */
+  private quickRefill = true;
+  /** reservedHighBits(mode), kept up to date by selectFrontEnd (every change of EFER or MAXPHYADDR
+   *  goes through it). */
+  private rsvdHi = 0;
 
   constructor(readonly s: MmuCpuState, readonly mem: PhysicalMemory, tlb: TlbStore = new UnboundedTlb()) {
     this.mode = new PagingMode(s);
     this.walker = new PageWalker(mem, this.mode, this.psc);
     this.store = tlb;
     this.slab = tlb.slab;
+    this.rsvdHi = reservedHighBits(this.mode);
   }
 
   /** The TLB store. Assigning one (e.g. a SetAssociativeTlb) discards the current contents. */
@@ -173,6 +179,7 @@ export class Mmu {
     this.hooks = h;
     this.frontEndOff = h !== null && h.tlbHit !== undefined;
     this.tlbEvents = h !== null && (h.tlbHit !== undefined || h.tlbFill !== undefined || h.tlbFlush !== undefined);
+    this.quickRefill = this.psc.enabled && !this.tlbEvents;
     this.clearFrontEnd();
   }
 
@@ -180,6 +187,7 @@ export class Mmu {
   setPscEnabled(on: boolean): void {
     this.psc.dropAll();
     this.psc.enabled = on;
+    this.quickRefill = on && !this.tlbEvents;
   }
 
   /**
@@ -197,6 +205,7 @@ export class Mmu {
   }
 
   private selectFrontEnd(): void {
+    this.rsvdHi = reservedHighBits(this.mode);
     const k = this.s.cpl === 3 ? 0 : this.mode.smap && this.mode.ac ? 2 : 1;
     let fe = this.feSets[k];
     if (fe === null) {
@@ -542,9 +551,8 @@ export class Mmu {
    * included), and always while someone listens to fills.
    */
   private refillFromPdeCache(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {
-    const psc = this.psc;
-    if (!psc.enabled || this.tlbEvents) return -1;
-    const e = psc.lookupTag(2, pscTag(2, lo, hi), pcid);
+    if (!this.quickRefill) return -1;
+    const e = this.psc.lookupTag(2, pscTag(2, lo, hi), pcid);
     if (e === null) return -1;
     const w = e.words;
     if (w === null) return -1;
@@ -552,7 +560,7 @@ export class Mmu {
     const eLo = w[index * 2], eHi = w[index * 2 + 1];
     const s = this.s;
     const want = PTE_P | PTE_A | ((access & ACC_WRITE) !== 0 ? PTE_D : 0);
-    if ((eLo & want) !== want || (eHi & reservedHighBits(this.mode)) !== 0) return -1;
+    if ((eLo & want) !== want || (eHi & this.rsvdHi) !== 0) return -1;
     let perm = e.perm;
     if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
     if ((eLo & PTE_US) === 0) perm &= ~PERM_U;
@@ -569,7 +577,9 @@ export class Mmu {
     const displaced = this.store.insert(slot);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
-    const f = this.frameOf(base * INV_PAGE, access);
+    const pfn = base * INV_PAGE;
+    let f = this.mem.peekFrame(pfn);
+    if (f === null && (access & ACC_WRITE) !== 0) f = this.mem.frameForWrite(pfn);
     if (f !== null) {
       slab.frames[slot] = f;
       this.fillFrontEnd(f, slot, slab.info(slot), lo, hi, access);
