@@ -22,7 +22,7 @@ import { condition, getCF, updateFlags } from '../flags.js';
 import { push, pop } from '../stack.js';
 import { CpuFault, VEC_GP, VEC_SS } from '../faults.js';
 import { classify, BLOCK_STOP, BLOCK_END } from './classify.js';
-import { emitBody, conditionSrc, FlagsKnown } from './emit.js';
+import { emitBody, conditionSrc, Emitted, flagFields, flagStoresSrc, FlagsKnown } from './emit.js';
 
 export type BlockFn = (c: Cpu, budget: number) => number;
 
@@ -124,34 +124,58 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial
   budgetChecks: boolean): string {
   const count = insns.length;
   const leave = (at: number): string => `c.instructions=I0+n+${at};return n+${at};`;
+  // the body's inline forms first, then each instruction's lazy-flag stores less those the next one
+  // overwrites before anything can see them
+  const bodyCount = endsWithBranch ? count - 1 : count;
+  const emitted: (Emitted | null)[] = [];
+  const knownBefore: (FlagsKnown | null)[] = [];
+  let known: FlagsKnown | null = null;
+  let inLocals = false;
+  for (let k = 0, d = 0; k < bodyCount; k++) {
+    const i = insns[k];
+    const e = emitBody(i, d + i.len, known, inLocals);
+    emitted.push(e);
+    knownBefore.push(known);
+    inLocals = e !== null && typeof e.flags === 'object';
+    if (e === null || e.flags === 'unknown') known = null;
+    else if (e.flags !== 'same') known = e.flags;
+    d += i.len;
+  }
   let src = '';
   let d = 0;
-  let known: FlagsKnown | null = null;
   for (let k = 0; k < count; k++) {
     const i = insns[k];
     const next = d + i.len;
     const sync = `c.insnRipLo=(B+${d})|0;c.instructions=I0+n+${k};`;
     if (budgetChecks && k > 0) src += `if(n+${k}===budget){c.ripLo=(B+${d})|0;${leave(k)}}`;
-    if (k === count - 1 && endsWithBranch) {
+    if (k === bodyCount) {
       src += branchSrc(i, k, next, count, loops, known, sync, leave, partial);
       break;
     }
-    const e = emitBody(i, next, known);
+    const e = emitted[k];
     if (e !== null) {
-      src += (e.sync ? sync : '') + e.src;
+      const after = k + 1 < bodyCount ? emitted[k + 1] : null;
+      src += (e.sync ? sync : '') + e.src + flagStoresSrc(e.flagStores, deadFlagFields(e, after, budgetChecks));
       if (e.writes) src += `if(F.code!==K){c.ripLo=(B+${next})|0;${leave(k + 1)}}`;
-      if (e.flags === 'unknown') known = null;
-      else if (e.flags !== 'same') known = e.flags;
     } else {
       // the interpreter's handler, with RIP at the next instruction as the run loop leaves it
       src += `${sync}c.ripLo=(B+${next})|0;H[${k}](c,I[${k}]);if(F.code!==K){${leave(k + 1)}}`;
-      known = null;
     }
     src += '\n';
     d = next;
   }
   if (!endsWithBranch) src += `c.ripLo=(B+${d})|0;${leave(count)}\n`;
   return src;
+}
+
+/**
+ * The lazy-flag fields of `e` that nothing can see before the instruction after it overwrites them:
+ * that one is inline, cannot fault (no memory operand), does not read the record from the CPU, and
+ * nothing leaves the block in between (no budget check, no self-modification check after `e`).
+ */
+function deadFlagFields(e: Emitted, after: Emitted | null, budgetChecks: boolean): number {
+  if (after === null || budgetChecks || e.writes || after.sync || after.readsFlags) return 0;
+  return flagFields(after.flagStores);
 }
 
 function offsetOf(insns: Insn[], k: number): number {

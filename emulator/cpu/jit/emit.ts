@@ -11,8 +11,43 @@ import { regLo, regHi, writeRegSrc, effectiveAddress, readMemSrc, writeMemSrc } 
 /** What the block compiler knows about the lazy flags after an instruction (null: nothing). */
 export interface FlagsKnown { op: number; size: number }
 
+// The fields of the lazy-flag record (CpuState lfCin .. lfResHi), as bits: which ones an instruction
+// writes decides which stores of the instruction before it are dead.
+export const LF_CIN = 1, LF_OP = 2, LF_SIZE = 4, LF_A = 8, LF_AHI = 16, LF_B = 32, LF_BHI = 64, LF_RES = 128, LF_RESHI = 256;
+const LF_FIELDS: [number, string][] = [[LF_CIN, 'lfCin'], [LF_OP, 'lfOp'], [LF_SIZE, 'lfSize'], [LF_A, 'lfA'],
+  [LF_AHI, 'lfAHi'], [LF_B, 'lfB'], [LF_BHI, 'lfBHi'], [LF_RES, 'lfRes'], [LF_RESHI, 'lfResHi']];
+
+/** One store of the lazy-flag record: the field's bit and the value's source. */
+export type FlagStore = [number, string];
+
+/** The stores of a lazy-flag record, as [cin, op, size, a, aHi, b, bHi, res, resHi] (null: not stored). */
+function flagStores(values: (string | number | null)[]): FlagStore[] {
+  const out: FlagStore[] = [];
+  for (let k = 0; k < LF_FIELDS.length; k++) if (values[k] !== null) out.push([LF_FIELDS[k][0], String(values[k])]);
+  return out;
+}
+
+/** The source of the stores whose field is not in `dead`. */
+export function flagStoresSrc(stores: FlagStore[], dead: number): string {
+  let src = '';
+  for (const [bit, v] of stores) if ((bit & dead) === 0) src += `c.${LF_FIELDS.find((f) => f[0] === bit)![1]}=${v};`;
+  return src;
+}
+
+/** The fields a list of stores writes. */
+export function flagFields(stores: FlagStore[]): number {
+  let m = 0;
+  for (const [bit] of stores) m |= bit;
+  return m;
+}
+
 export interface Emitted {
+  /** The instruction's source, without its lazy-flag stores (they come after it: see flags). */
   src: string;
+  /** Its lazy-flag record, stored after src (the compiler leaves out stores a later write makes dead). */
+  flagStores: FlagStore[];
+  /** It reads the lazy-flag record left by the instruction before it (from the CPU, not from locals). */
+  readsFlags: boolean;
   /** The instruction reads or writes memory, or may fault: the block records where it is first. */
   sync: boolean;
   /** The instruction may write memory (the block then checks that its own code was not overwritten). */
@@ -29,7 +64,7 @@ function loadOperands(size: number, aLo: string, aHi: string, bLo: string, bHi: 
 }
 
 /** r/rh := a OP b and the lazy-flag record, as alu.ts aluOp does (ADD OR AND SUB XOR CMP). */
-function aluCore(op: number, size: number): { src: string; lf: number } {
+function aluCore(op: number, size: number): { src: string; lf: number; stores: FlagStore[] } {
   let src: string, lf: number;
   switch (op) {
     case OP_ADD:
@@ -44,16 +79,14 @@ function aluCore(op: number, size: number): { src: string; lf: number } {
     case OP_OR: src = `r=a|b;rh=${size === 8 ? 'ah|bh' : '0'};`; lf = LF_LOGIC; break;
     default: src = `r=a^b;rh=${size === 8 ? 'ah^bh' : '0'};`; lf = LF_LOGIC; break;
   }
-  if (lf === LF_LOGIC) {
-    src += `c.lfOp=${lf};c.lfSize=${size};c.lfA=0;c.lfAHi=0;c.lfB=0;c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
-  } else {
-    src += `c.lfCin=0;c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=b;c.lfBHi=bh;c.lfRes=r;c.lfResHi=rh;`;
-  }
-  return { src, lf };
+  const stores = lf === LF_LOGIC
+    ? flagStores([null, lf, size, 0, 0, 0, 0, 'r', 'rh'])
+    : flagStores([0, lf, size, 'a', 'ah', 'b', 'bh', 'r', 'rh']);
+  return { src, lf, stores };
 }
 
-function regOnly(src: string, flags: Emitted['flags']): Emitted {
-  return { src, sync: false, writes: false, flags };
+function regOnly(src: string, flags: Emitted['flags'], stores: FlagStore[] = [], readsFlags = false): Emitted {
+  return { src, flagStores: stores, readsFlags, sync: false, writes: false, flags };
 }
 
 /** ALU forms 00-3D and 80/81/83: ADD OR AND SUB XOR CMP, not ADC/SBB, no memory destination unless CMP. */
@@ -96,7 +129,7 @@ function emitAlu(i: Insn, next: number, op: number, form: number): Emitted | nul
     const r = dest === 'reg' ? i.reg : dest === 'acc' ? 0 : i.rm;
     src += writeRegSrc(i, r, size, 'r', 'rh');
   }
-  return { src, sync, writes: false, flags: { op: core.lf, size } };
+  return { src, flagStores: core.stores, readsFlags: false, sync, writes: false, flags: { op: core.lf, size } };
 }
 
 function emitTest(i: Insn, next: number, imm: boolean): Emitted {
@@ -107,34 +140,42 @@ function emitTest(i: Insn, next: number, imm: boolean): Emitted {
   const bLo = imm ? String(i.imm) : regLo(i, i.reg, size);
   const bHi = imm ? String(i.immHi) : regHi(i.reg);
   const core = aluCore(OP_AND, size);
-  return { src: pre + loadOperands(size, aLo, aHi, bLo, bHi) + core.src, sync: i.isMem, writes: false,
-    flags: { op: LF_LOGIC, size } };
+  return { src: pre + loadOperands(size, aLo, aHi, bLo, bHi) + core.src, flagStores: core.stores, readsFlags: false,
+    sync: i.isMem, writes: false, flags: { op: LF_LOGIC, size } };
 }
 
-/** CF of the lazy flags as 0/1, inline when the operation that set them is known (flags.ts getCF). */
-function carrySrc(known: FlagsKnown | null): string {
+/**
+ * CF of the lazy flags as 0/1, inline when the operation that set them is known (flags.ts getCF); with
+ * `inLocals`, that operation was the instruction just before and its record is still in the locals
+ * (a, ah, b, bh, r, rh hold lfA .. lfResHi, and b lfCin after INC/DEC). Null: only X.getCF(c) knows.
+ */
+function carrySrc(known: FlagsKnown | null, inLocals: boolean): string | null {
   if (known !== null) {
     switch (known.op) {
       case LF_LOGIC: return '0';
-      case LF_INC: case LF_DEC: return 'c.lfCin';
-      case LF_SUB: return `(${ltU(known.size)}?1:0)`;
-      case LF_ADD: return `(${ltU(known.size, 'c.lfRes', 'c.lfA', 'c.lfResHi', 'c.lfAHi')}?1:0)`;
+      case LF_INC: case LF_DEC: return inLocals ? 'b' : 'c.lfCin';
+      case LF_SUB: return inLocals ? `(${ltU(known.size, 'a', 'b', 'ah', 'bh')}?1:0)` : `(${ltU(known.size)}?1:0)`;
+      case LF_ADD: return inLocals ? `(${ltU(known.size, 'r', 'a', 'rh', 'ah')}?1:0)`
+        : `(${ltU(known.size, 'c.lfRes', 'c.lfA', 'c.lfResHi', 'c.lfAHi')}?1:0)`;
     }
   }
-  return 'X.getCF(c)';
+  return null;
 }
 
 /** INC/DEC of a register: CF is kept (lfCin), as alu.ts incDec does. */
-function emitIncDec(i: Insn, dec: boolean, known: FlagsKnown | null): Emitted | null {
+function emitIncDec(i: Insn, dec: boolean, known: FlagsKnown | null, knownInLocals: boolean): Emitted | null {
   if (i.isMem) return null;
   const size = i.osize;
-  let src = `a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};b=${carrySrc(known)};`;
+  // the carry first: it may read the previous instruction's locals
+  const local = carrySrc(known, knownInLocals);
+  const carry = local ?? 'X.getCF(c)';
+  let src = `b=${carry};a=${regLo(i, i.rm, size)};ah=${size === 8 ? regHi(i.rm) : '0'};`;
   if (dec) src += `r=(a-1)|0;rh=${size === 8 ? '(a===0?(ah-1)|0:ah)' : '0'};`;
   else src += `r=(a+1)|0;rh=${size === 8 ? '(r===0?(ah+1)|0:ah)' : '0'};`;
   const lf = dec ? LF_DEC : LF_INC;
-  src += `c.lfCin=b;c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=1;c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
   src += writeRegSrc(i, i.rm, size, 'r', 'rh');
-  return regOnly(src, { op: lf, size });
+  const readsFlags = local === null || !knownInLocals && local !== '0';
+  return regOnly(src, { op: lf, size }, flagStores(['b', lf, size, 'a', 'ah', 1, 0, 'r', 'rh']), readsFlags);
 }
 
 function emitMov(i: Insn, next: number): Emitted | null {
@@ -143,15 +184,15 @@ function emitMov(i: Insn, next: number): Emitted | null {
     case 0x88: case 0x89: // MOV r/m, reg
       if (!i.isMem) return regOnly(writeRegSrc(i, i.rm, size, regLo(i, i.reg, size), regHi(i.reg)), 'same');
       return { src: effectiveAddress(i, next) + writeMemSrc(size, regLo(i, i.reg, size), regHi(i.reg)),
-        sync: true, writes: true, flags: 'same' };
+        flagStores: [], readsFlags: false, sync: true, writes: true, flags: 'same' };
     case 0x8a: case 0x8b: // MOV reg, r/m
       if (!i.isMem) return regOnly(writeRegSrc(i, i.reg, size, regLo(i, i.rm, size), regHi(i.rm)), 'same');
       return { src: effectiveAddress(i, next) + readMemSrc(size) + writeRegSrc(i, i.reg, size, 'v', 'vh'),
-        sync: true, writes: false, flags: 'same' };
+        flagStores: [], readsFlags: false, sync: true, writes: false, flags: 'same' };
     case 0xc6: case 0xc7: // MOV r/m, imm
       if (!i.isMem) return regOnly(writeRegSrc(i, i.rm, size, String(i.imm), String(i.immHi)), 'same');
       return { src: effectiveAddress(i, next) + writeMemSrc(size, String(i.imm), String(i.immHi)),
-        sync: true, writes: true, flags: 'same' };
+        flagStores: [], readsFlags: false, sync: true, writes: true, flags: 'same' };
     default: // B0-BF: MOV r, imm
       return regOnly(writeRegSrc(i, i.rm, size, String(i.imm), String(i.immHi)), 'same');
   }
@@ -173,7 +214,7 @@ function emitExtend(i: Insn, next: number, srcSize: number, signed: boolean): Em
   if (!signed) x = v;
   else x = srcSize === 1 ? `((${v}<<24)>>24)` : srcSize === 2 ? `((${v}<<16)>>16)` : v;
   const src = pre + `a=${x};` + writeRegSrc(i, i.reg, i.osize, 'a', signed ? '(a>>31)' : '0');
-  return { src, sync: i.isMem, writes: false, flags: 'same' };
+  return { src, flagStores: [], readsFlags: false, sync: i.isMem, writes: false, flags: 'same' };
 }
 
 /** 64-bit (a, ah) shifted by a constant 1..63 into (r, rh): shl/shr/sar as u64.ts computes them. */
@@ -217,7 +258,7 @@ function emitShift(i: Insn): Emitted | null {
     // CF: the bit rotated last; OF: ROL MSB(r) XOR CF, ROR the XOR of the two top bits
     src += right ? `b=${msb};bh=b^${next};` : `b=r&1;bh=${msb}^b;`;
     src += writeRegSrc(i, i.rm, size, 'r', 'rh') + 'X.updateFlags(c,2049,b|(bh!==0?2048:0));';
-    return regOnly(src, 'unknown');
+    return regOnly(src, 'unknown', [], true);
   }
   let lf: number;
   if (member === 4 || member === 6) {
@@ -232,12 +273,14 @@ function emitShift(i: Insn): Emitted | null {
     src += size === 8 ? shift64('sar', count) : `r=${sv}>>${count};rh=0;`;
   }
   src += writeRegSrc(i, i.rm, size, 'r', 'rh');
-  src += `c.lfOp=${lf};c.lfSize=${size};c.lfA=a;c.lfAHi=ah;c.lfB=${count};c.lfBHi=0;c.lfRes=r;c.lfResHi=rh;`;
-  return regOnly(src, { op: lf, size });
+  return regOnly(src, { op: lf, size }, flagStores([null, lf, size, 'a', 'ah', count, 0, 'r', 'rh']));
 }
 
-/** Inline source for a body instruction, or null to call its handler. */
-export function emitBody(i: Insn, next: number, known: FlagsKnown | null): Emitted | null {
+/**
+ * Inline source for a body instruction, or null to call its handler. `knownInLocals`: the instruction
+ * before it set the lazy flags described by `known` and left its record in the locals.
+ */
+export function emitBody(i: Insn, next: number, known: FlagsKnown | null, knownInLocals: boolean): Emitted | null {
   const op = i.op;
   if (op < 0x40) {
     const form = op & 7;
@@ -254,7 +297,7 @@ export function emitBody(i: Insn, next: number, known: FlagsKnown | null): Emitt
     case 0xf6: case 0xf7: return (i.reg & 7) === 0 ? emitTest(i, next, true) : null;
     case 0xfe: case 0xff: {
       const r = i.reg & 7;
-      return r === 0 || r === 1 ? emitIncDec(i, r === 1, known) : null;
+      return r === 0 || r === 1 ? emitIncDec(i, r === 1, known, knownInLocals) : null;
     }
     case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: return emitMov(i, next);
     case 0x8d: return emitLea(i, next);
