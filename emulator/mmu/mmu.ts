@@ -572,9 +572,10 @@ export class Mmu {
     const slab = this.slab;
     const slot = slab.alloc();
     const base = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
-    slab.write(slot, vpn4k, 0, base, perm, (eLo & PTE_D) !== 0, (eLo & PTE_G) !== 0 && (s.cr4 & CR4_PGE) !== 0, pcid,
+    const global = (eLo & PTE_G) !== 0 && (s.cr4 & CR4_PGE) !== 0;
+    slab.write(slot, vpn4k, 0, base, perm, (eLo & PTE_D) !== 0, global, pcid,
       e.table + index * 8, eLo, eHi, s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
-    const displaced = this.store.insert(slot);
+    const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
     const pfn = base * INV_PAGE;
@@ -602,7 +603,7 @@ export class Mmu {
     const vpn = level === 0 ? vpn4k : pscTag(level + 1, lo, hi);
     slab.write(slot, vpn, level, r.pageBase, r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi,
       s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
-    const displaced = this.store.insert(slot);
+    const displaced = this.store.insert(slot, vpn, level, r.global, pcid);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
     if (this.tlbEvents && this.hooks!.tlbFill !== undefined) this.hooks!.tlbFill(this.s.index, slab.object(slot), access);

@@ -188,8 +188,9 @@ export interface TlbStore {
   /** The slot translating 4 KiB page `vpn4k` for `pcid` (global entries match any PCID), trying 4 KiB,
    *  then 2 MiB, then 1 GiB entries; -1 when none. */
   lookup(vpn4k: number, pcid: number): number;
-  /** Links a written slot; returns the slot it displaced (same page and tag, or evicted), else -1. */
-  insert(slot: number): number;
+  /** Links a written slot (the page number at its size, its size level, whether global, its PCID: what
+   *  the caller just wrote); returns the slot it displaced (same page and tag, or evicted), else -1. */
+  insert(slot: number, vpn: number, level: number, global: boolean, pcid: number): number;
   /** Unlinks one slot (a re-walk replaces it). */
   remove(slot: number): void;
   /** Unlinks the entries of any size covering the page: non-global ones of `pcid` and/or global ones. */
@@ -238,7 +239,9 @@ class LevelMap {
   private mask = 15;
   private shift = 28;
   private nChunks = 0;
-  private memoKey = -1;
+  // not an integer: the field holds a double from the start (chunk numbers of high addresses exceed
+  // int32), so a compare with it needs no int32 check
+  private memoKey = -0.5;
   private memoChunk: Chunk | null = null;
   /** Entries held. */
   count = 0;
@@ -359,7 +362,7 @@ class LevelMap {
     }
     this.nChunks = 0;
     this.count = 0;
-    this.memoKey = -1;
+    this.memoKey = -0.5;
     this.memoChunk = null;
   }
 
@@ -476,11 +479,9 @@ export class UnboundedTlb implements TlbStore {
     return -1;
   }
 
-  insert(slot: number): number {
-    const slab = this.slab;
-    const info = slab.info(slot);
-    const t = (info & INFO_GLOBAL) !== 0 ? this.globals : this.tableOf(slab.pcid(slot), true) as SlotTable;
-    return t.set(slab.vpn(slot), info & INFO_LEVEL, slot);
+  insert(slot: number, vpn: number, level: number, global: boolean, pcid: number): number {
+    const t = global ? this.globals : this.tableOf(pcid, true) as SlotTable;
+    return t.set(vpn, level, slot);
   }
 
   remove(slot: number): void {
@@ -572,9 +573,8 @@ export class SetAssociativeTlb implements TlbStore {
     return -1;
   }
 
-  insert(slot: number): number {
+  insert(slot: number, vpn: number, level: number, global: boolean, pcid: number): number {
     const slab = this.slab;
-    const level = slab.level(slot), vpn = slab.vpn(slot), global = slab.isGlobal(slot), pcid = slab.pcid(slot);
     const set = this.sets[level];
     const base = (vpn % this.nsets) * this.ways;
     slab.setSeq(slot, ++this.seq);
