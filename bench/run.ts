@@ -30,7 +30,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const REPS = 2; // the image's first repetition warms the engine up; the second is measured
+const REPS = 3; // the image's first two repetitions warm the engine up; the third is measured
 
 type UnicornRunner = (spec: ImageSpec) => ImageResult;
 
