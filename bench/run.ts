@@ -234,9 +234,12 @@ async function measure(opts: BenchOptions, setup: Setup): Promise<BenchResult> {
     }
   }
   const kernelRounds = rounds;
-  for (const w of kernels) {
-    const o: KernelOutcome = { workload: w, runs: [], errors: [] };
-    for (let round = 1; round <= kernelRounds; round++) {
+  // round by round, every workload in each (as the image rounds do): a slow spell of this machine then
+  // touches one run of many workloads instead of every run of one (one point of a scaling series)
+  const kernelOutcomes = kernels.map((w): KernelOutcome => ({ workload: w, runs: [], errors: [] }));
+  for (let round = 1; round <= kernelRounds; round++) {
+    for (const o of kernelOutcomes) {
+      const w = o.workload;
       try {
         const r = runKernelChild(children.kernel, w);
         if (!/^debug-exit 1$/.test(r.result)) o.errors.push(`round ${round}: ${r.result}`);
@@ -249,6 +252,9 @@ async function measure(opts: BenchOptions, setup: Setup): Promise<BenchResult> {
         log(`  ${w.id} round ${round}: FAILED ${err.message}`);
       }
     }
+  }
+  for (const o of kernelOutcomes) {
+    const w = o.workload;
     const dm = o.runs[0]?.directMap;
     if (dm !== undefined && dm !== null) {
       const want = w.expectPages === '4k' ? dm['4k'] > dm['2m'] * 512 : dm['2m'] > 0;

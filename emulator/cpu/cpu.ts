@@ -13,7 +13,7 @@ import { deliver, raiseException, EV_EXTERNAL } from './interrupts.js';
 import { CpuidConfig, defaultCpuid } from './cpuid.js';
 import { hex64 } from './u64.js';
 import './ops/index.js';
-import { compileBlock } from './jit/compiler.js';
+import { compileBlock, CompiledBlock } from './jit/compiler.js';
 import { JitPage, JIT_PAGE_SLOT } from './jit/jit-page.js';
 
 /** Interpreted starts of an instruction before a block is compiled from it (below 65536). */
@@ -255,7 +255,7 @@ export class Cpu extends CpuState {
     let block = page.blocks[off];
     if (block === undefined) {
       if (++page.starts[off] < this.jitThreshold) return 0;
-      block = compileBlock(frame, code, off, (o) => this.decodeInFrame(frame, code, o));
+      block = this.compileAt(frame, code, off);
       page.blocks[off] = block;
       if (block !== null) this.blocksCompiled++;
     }
@@ -265,6 +265,12 @@ export class Cpu extends CpuState {
     this.blockEntry = -1;
     this.blockInstructions += n;
     return n;
+  }
+
+  // Apart from runBlock: a closure there would make V8 allocate the variables it captures in a context
+  // on every call of runBlock, compiling or not.
+  private compileAt(frame: Frame, code: unknown[], off: number): CompiledBlock | null {
+    return compileBlock(frame, code, off, (o) => this.decodeInFrame(frame, code, o));
   }
 
   private decodeSlow(lo: number, hi: number): Insn {
