@@ -33,6 +33,10 @@ export interface KernelChildResult {
   runMs: number;
   /** The same for the third run in the same process, or -1 (warm = false). */
   warmRunMs: number;
+  /** The hot-add phase of the first run and of the warm run: from the guest's line opening its workload
+   *  to the one opening its summary (the hot-add, and the readers' check of the range), -1 if absent. */
+  hotAddMs: number;
+  warmHotAddMs: number;
   /** CPU time of the process (all its threads) during the warm run, or -1: what time stolen from this
    *  VM by its neighbours does not inflate. */
   warmCpuMs: number;
@@ -69,15 +73,35 @@ function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-interface OneRun { runMs: number; instructions: number; walks: number; guestFrameBytes: number; result: string; text: string }
+interface OneRun {
+  runMs: number; hotAddMs: number; instructions: number; walks: number; guestFrameBytes: number; result: string; text: string;
+}
+
+// The guest's console lines that open and close its workload (tlbemu/workload.c): the hot-add phase
+// is the time between the two, as the console device hands each line over when the guest ends it.
+const PHASE_BEGIN = 'tlbemu: round 1/';
+const PHASE_END = 'tlbemu: ---- summary';
+
+/** Milliseconds between the lines opening and closing the workload, or -1 when either is missing. */
+function phaseMs(lines: { t: number; text: string }[]): number {
+  const a = lines.find((l) => l.text.includes(PHASE_BEGIN));
+  const b = lines.find((l) => l.text.includes(PHASE_END));
+  return a === undefined || b === undefined ? -1 : b.t - a.t;
+}
 
 /** The machines of the runs so far (see the header: kept reachable until the process ends). */
 const machines: Machine[] = [];
 
 function runOnce(spec: KernelChildSpec): OneRun {
   const chunks: Uint8Array[] = [];
-  const sink = { write: (b: Uint8Array) => { chunks.push(b.slice()); } };
-  let out: Omit<OneRun, 'text'>;
+  const lines: { t: number; text: string }[] = [];
+  const sink = {
+    write: (b: Uint8Array) => {
+      chunks.push(b.slice());
+      lines.push({ t: performance.now(), text: Buffer.from(b).toString('latin1') });
+    },
+  };
+  let out: Omit<OneRun, 'text' | 'hotAddMs'>;
   if (spec.model) {
     const t0 = performance.now();
     const { report } = bootGuest({
@@ -101,7 +125,7 @@ function runOnce(spec: KernelChildSpec): OneRun {
   }
   const text = Buffer.concat(chunks).toString('latin1');
   if (!/result PASS/.test(text)) out.result += `; console: ${text.trim().split('\n').slice(-2).join(' | ')}`;
-  return { ...out, text };
+  return { ...out, hotAddMs: phaseMs(lines), text };
 }
 
 export function runKernel(spec: KernelChildSpec): KernelChildResult {
@@ -122,7 +146,8 @@ export function runKernel(spec: KernelChildSpec): KernelChildResult {
   }
   const result = warm !== null && warm.result !== cold.result ? `${cold.result}; later run: ${warm.result}` : cold.result;
   return {
-    runMs: cold.runMs, warmRunMs: warm === null ? -1 : warm.runMs,
+    runMs: cold.runMs, warmRunMs: warm === null ? -1 : warm.runMs, hotAddMs: cold.hotAddMs,
+    warmHotAddMs: warm === null ? -1 : warm.hotAddMs,
     warmCpuMs: warm === null ? -1 : (cpu.user + cpu.system) / 1000, processMs, instructions: cold.instructions, walks: cold.walks,
     guestFrameBytes: cold.guestFrameBytes, peakRssBytes: coldPeakRss, directMap: parseDirectMap(cold.text), result,
   };

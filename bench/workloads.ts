@@ -163,9 +163,9 @@ export function plan(quick: boolean): Plan {
   }
   const series: SeriesInfo[] = [
     {
-      id: 'hotplug', title: 'Boot + memory hot-add (2 MiB pages), tlbemu', xLabel: 'hot-added persistent memory (GiB)',
+      id: 'hotplug', title: 'Memory hot-add (2 MiB pages), tlbemu', xLabel: 'hot-added persistent memory (GiB)',
       yLabel: 'emulation time (ms)', xLog2: false, fit: true, y: 'ms',
-      note: 'guest kernel on 2 CPUs; cold = first run of a fresh process, warm = third run; bars = min-max',
+      note: 'guest kernel on 2 CPUs; hot-add phase = the guest workload without its boot; cold = first run of a fresh process, warm = third run; bars = min-max',
     },
     {
       id: 'hotplug-memory', title: 'Host memory vs hot-added guest memory, tlbemu', xLabel: 'hot-added persistent memory (GiB)',
