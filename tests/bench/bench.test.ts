@@ -68,7 +68,16 @@ describe('tlbemu bench --quick', () => {
     for (const k of j.kernel) {
       expect(k.errors, k.id).toEqual([]);
       expect(k.instructions.median).toBeGreaterThan(0);
+      // the hot-add phase (between the guest's workload lines) was found and lies inside the warm run
+      if (k.id.startsWith('hotplug-')) {
+        expect(k.warmHotAddMs, k.id).not.toBeNull();
+        expect(k.warmHotAddMs.min, k.id).toBeGreaterThan(0);
+        expect(k.warmHotAddMs.max, k.id).toBeLessThan(k.warmRunMs.max);
+      }
     }
+    const hotplug = j.series.find((s: { id: string }) => s.id === 'hotplug');
+    expect(hotplug.lines[0].name).toMatch(/^hot-add phase/);
+    expect(hotplug.lines[0].fitOn).toBe('min');
     expect(j.targets).toHaveLength(7);
     expect(j.series.map((s: { id: string }) => s.id).sort()).toEqual(['hotplug', 'hotplug-memory', 'shootdown', 'tlb-capacity']);
   });
