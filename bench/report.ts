@@ -216,7 +216,8 @@ function seriesJson(s: SeriesInfo, images: ImageJson[], kernels: KernelJson[], k
     }
     // tlbemu's lines first, then the peers
     const order = [...names.keys()].sort((a, b) => Number(!a.startsWith('tlbemu')) - Number(!b.startsWith('tlbemu')));
-    for (const name of order) line(name, names.get(name)!, s.fit);
+    // fitted to each point's fastest run, as the hot-add line (bench/README.md, Scaling)
+    for (const name of order) line(name, names.get(name)!, s.fit, 'min');
   }
   if (lines.length === 0) return null;
   const plot: Plot = {
@@ -300,6 +301,11 @@ function targets(images: ImageJson[], kernels: KernelJson[], series: SeriesJson[
     }
   }
   lin('shootdown', 'shootdown cost linear in CPUs (R² ≥ 0.99)', 'µs per CPU');
+  const sd = series.find((s) => s.id === 'shootdown')?.lines[0];
+  if (sd !== undefined && sd.points.length >= 2) {
+    const m = linearFit(sd.points.map((p) => p.x), sd.points.map((p) => p.y.median));
+    out[out.length - 1].measured += `; fitted to the medians: R² ${m.r2.toFixed(4)}`;
+  }
   return out;
 }
 
