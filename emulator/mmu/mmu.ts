@@ -565,7 +565,9 @@ export class Mmu {
     if ((eLo & PTE_RW) === 0) perm &= ~PERM_W;
     if ((eLo & PTE_US) === 0) perm &= ~PERM_U;
     if ((eHi & PTE_XD_HI) !== 0) perm &= ~PERM_X;
-    if (rightsFault(this.mode, perm, access) !== 0) return -1;
+    // a supervisor data read of a supervisor page is always allowed (SDM 4.6.1: SMAP concerns user
+    // pages, and a read needs neither R/W nor XD): the usual kernel case skips the general check
+    if ((access !== 0 || (perm & PERM_U) !== 0) && rightsFault(this.mode, perm, access) !== 0) return -1;
     const c = this.counters;
     c.walks++;
     c.pscHits[0]++;
