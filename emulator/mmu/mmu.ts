@@ -571,22 +571,10 @@ export class Mmu {
     const c = this.counters;
     c.walks++;
     c.pscHits[0]++;
-    const slab = this.slab;
-    const slot = slab.alloc();
     const base = (eHi & 0xfffff) * TWO32 + ((eLo & 0xfffff000) >>> 0);
-    const global = (eLo & PTE_G) !== 0 && (s.cr4 & CR4_PGE) !== 0;
-    slab.write(slot, vpn4k, 0, base, perm, (eLo & PTE_D) !== 0, global, pcid,
-      e.table + index * 8, eLo, eHi, s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
-    const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
-    c.fills++;
-    if (displaced >= 0) this.displaced(displaced, slot);
-    const pfn = base * INV_PAGE;
-    let f = this.mem.peekFrame(pfn);
-    if (f === null && (access & ACC_WRITE) !== 0) f = this.mem.frameForWrite(pfn);
-    if (f !== null) {
-      slab.frames[slot] = f;
-      this.fillFrontEnd(f, slot, slab.info(slot), lo, hi, access);
-    }
+    const global = (eLo & PTE_G) !== 0 && (this.s.cr4 & CR4_PGE) !== 0;
+    const slot = this.linkEntry(vpn4k, 0, base, perm, (eLo & PTE_D) !== 0, global, pcid, e.table + index * 8, eLo, eHi);
+    this.frameAndFrontEnd(slot, 0, base, lo, hi, access);
     return base + (lo & 0xfff);
   }
 
@@ -597,25 +585,38 @@ export class Mmu {
     this.walker.walk(lo, hi, access, true, r);
     if (r.pscLevel !== 0) c.pscHits[r.pscLevel - 2]++;
     if (r.fault !== 0) this.walkFaulted(lo, hi, vpn4k, pcid);
-    const slab = this.slab;
-    const slot = slab.alloc();
     const level = r.leafLevel;
-    const s = this.s;
     // the page number at the entry's own size: linear bits 56:12, 56:21 or 56:30
     const vpn = level === 0 ? vpn4k : pscTag(level + 1, lo, hi);
-    slab.write(slot, vpn, level, r.pageBase, r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi,
-      s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
-    const displaced = this.store.insert(slot, vpn, level, r.global, pcid);
-    c.fills++;
-    if (displaced >= 0) this.displaced(displaced, slot);
-    if (this.tlbEvents && this.hooks!.tlbFill !== undefined) this.hooks!.tlbFill(this.s.index, slab.object(slot), access);
+    const slot = this.linkEntry(vpn, level, r.pageBase, r.perm, r.dirty, r.global, pcid, r.leafPaddr, r.leafLo, r.leafHi);
+    if (this.tlbEvents && this.hooks!.tlbFill !== undefined) this.hooks!.tlbFill(this.s.index, this.slab.object(slot), access);
     const page = r.paddrPage;
-    const f = this.frameOf(page * INV_PAGE, access);
-    if (f !== null) {
-      if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
-      this.fillFrontEnd(f, slot, slab.info(slot), lo, hi, access);
-    }
+    this.frameAndFrontEnd(slot, level, page, lo, hi, access);
     return page + (lo & 0xfff);
+  }
+
+  /** A new TLB entry from a walk: written to a slot (fill time and site from the CPU), linked into
+   *  the store, whatever it displaced dropped. Returns the slot. */
+  private linkEntry(vpn: number, level: number, pageBase: number, perm: number, dirty: boolean, global: boolean,
+    pcid: number, leafPaddr: number, leafLo: number, leafHi: number): number {
+    const slab = this.slab;
+    const s = this.s;
+    const slot = slab.alloc();
+    slab.write(slot, vpn, level, pageBase, perm, dirty, global, pcid, leafPaddr, leafLo, leafHi,
+      s.instructions, s.insnRipLo ?? s.ripLo, s.insnRipHi ?? s.ripHi);
+    const displaced = this.store.insert(slot, vpn, level, global, pcid);
+    this.counters.fills++;
+    if (displaced >= 0) this.displaced(displaced, slot);
+    return slot;
+  }
+
+  /** The host frame of the accessed 4 KiB page (`page`) becomes xFrame and fills the front-end from
+   *  TLB slot `slot`, when the frame exists (or, for a write, is allocated). */
+  private frameAndFrontEnd(slot: number, level: number, page: number, lo: number, hi: number, access: number): void {
+    const f = this.frameOf(page * INV_PAGE, access);
+    if (f === null) return;
+    if (level === 0) this.slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
+    this.fillFrontEnd(f, slot, this.slab.info(slot), lo, hi, access);
   }
 
   /** A walk faulted: the #PF invalidation, the fault hook, then the #PF itself. */
