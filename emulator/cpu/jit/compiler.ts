@@ -128,14 +128,12 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial
   // overwrites before anything can see them
   const bodyCount = endsWithBranch ? count - 1 : count;
   const emitted: (Emitted | null)[] = [];
-  const knownBefore: (FlagsKnown | null)[] = [];
   let known: FlagsKnown | null = null;
   let inLocals = false;
   for (let k = 0, d = 0; k < bodyCount; k++) {
     const i = insns[k];
     const e = emitBody(i, d + i.len, known, inLocals);
     emitted.push(e);
-    knownBefore.push(known);
     inLocals = e !== null && typeof e.flags === 'object';
     if (e === null || e.flags === 'unknown') known = null;
     else if (e.flags !== 'same') known = e.flags;

@@ -11,11 +11,9 @@ import { regLo, regHi, writeRegSrc, effectiveAddress, readMemSrc, writeMemSrc } 
 /** What the block compiler knows about the lazy flags after an instruction (null: nothing). */
 export interface FlagsKnown { op: number; size: number }
 
-// The fields of the lazy-flag record (CpuState lfCin .. lfResHi), as bits: which ones an instruction
+// The fields of the lazy-flag record (CpuState), field k as bit 1 << k: which ones an instruction
 // writes decides which stores of the instruction before it are dead.
-export const LF_CIN = 1, LF_OP = 2, LF_SIZE = 4, LF_A = 8, LF_AHI = 16, LF_B = 32, LF_BHI = 64, LF_RES = 128, LF_RESHI = 256;
-const LF_FIELDS: [number, string][] = [[LF_CIN, 'lfCin'], [LF_OP, 'lfOp'], [LF_SIZE, 'lfSize'], [LF_A, 'lfA'],
-  [LF_AHI, 'lfAHi'], [LF_B, 'lfB'], [LF_BHI, 'lfBHi'], [LF_RES, 'lfRes'], [LF_RESHI, 'lfResHi']];
+const LF_FIELDS = ['lfCin', 'lfOp', 'lfSize', 'lfA', 'lfAHi', 'lfB', 'lfBHi', 'lfRes', 'lfResHi'];
 
 /** One store of the lazy-flag record: the field's bit and the value's source. */
 export type FlagStore = [number, string];
@@ -23,14 +21,14 @@ export type FlagStore = [number, string];
 /** The stores of a lazy-flag record, as [cin, op, size, a, aHi, b, bHi, res, resHi] (null: not stored). */
 function flagStores(values: (string | number | null)[]): FlagStore[] {
   const out: FlagStore[] = [];
-  for (let k = 0; k < LF_FIELDS.length; k++) if (values[k] !== null) out.push([LF_FIELDS[k][0], String(values[k])]);
+  for (let k = 0; k < LF_FIELDS.length; k++) if (values[k] !== null) out.push([1 << k, String(values[k])]);
   return out;
 }
 
 /** The source of the stores whose field is not in `dead`. */
 export function flagStoresSrc(stores: FlagStore[], dead: number): string {
   let src = '';
-  for (const [bit, v] of stores) if ((bit & dead) === 0) src += `c.${LF_FIELDS.find((f) => f[0] === bit)![1]}=${v};`;
+  for (const [bit, v] of stores) if ((bit & dead) === 0) src += `c.${LF_FIELDS[31 - Math.clz32(bit)]}=${v};`;
   return src;
 }
 
