@@ -50,8 +50,9 @@ function selected(id: string, only: string[] | undefined): boolean {
   return only === undefined || only.length === 0 || only.some((p) => id.startsWith(p));
 }
 
-/** Where the child processes' scripts are: a copy of the compiled tree (dir, removed at the end). */
-interface ChildTree { kernel: string; image: string; dir: string }
+/** Where the child processes' scripts are: a copy of the compiled tree (dir, removed at the end), or
+ *  dist/ itself (dir null) with TLBEMU_BENCH_NO_SNAPSHOT set. */
+interface ChildTree { kernel: string; image: string; dir: string | null }
 
 /**
  * A copy of the compiled tree for the child processes (guest kernel, tlbemu image runs): another build
@@ -60,6 +61,9 @@ interface ChildTree { kernel: string; image: string; dir: string }
  */
 function snapshotChildTree(): ChildTree {
   const here = fileURLToPath(new URL('./kernel-child.js', import.meta.url));
+  if (process.env.TLBEMU_BENCH_NO_SNAPSHOT) {
+    return { kernel: here, image: fileURLToPath(new URL('./image-child.js', import.meta.url)), dir: null };
+  }
   const tree = resolve(dirname(here), '..');
   let last = '';
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -132,7 +136,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   try {
     return await measure(opts, { log, rounds, out, p, images, kernels, notices, started, loadBefore, t0, paths, nativeExe, tsc, children });
   } finally {
-    rmSync(children.dir, { recursive: true, force: true });
+    if (children.dir !== null) rmSync(children.dir, { recursive: true, force: true });
   }
 }
 
@@ -154,8 +158,7 @@ interface Setup {
 }
 
 async function measure(opts: BenchOptions, setup: Setup): Promise<BenchResult> {
-  const { log, rounds, out, p, images, kernels, notices, started, loadBefore, t0, paths, nativeExe, children } = setup;
-  const tsc = setup.tsc;
+  const { log, rounds, out, p, images, kernels, notices, started, loadBefore, t0, paths, nativeExe, tsc, children } = setup;
   const uni = await loadUnicornEngine();
   if ('reason' in uni) notices.push(`Unicorn skipped: ${uni.reason}`);
   const qs = qemuStatus();
