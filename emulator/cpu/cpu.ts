@@ -215,7 +215,9 @@ export class Cpu extends CpuState {
       throw e;
     }
     if (code === null) {
-      code = new Array(4096);
+      // room for the block compiler's slot too: storing past the end of a mostly empty array makes V8
+      // turn it into a dictionary (a hash lookup per instruction fetched)
+      code = new Array(JIT_PAGE_SLOT + 1);
       frame.code = code;
       frame.flags |= FRAME_HAS_CODE;
     }
