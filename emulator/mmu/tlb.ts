@@ -43,9 +43,11 @@ export class TlbEntry {
 }
 
 // Slot layout. Float64 words (index slot*8 + k): vpn, page base, leaf entry address, fill time.
-const F_VPN = 0, F_BASE = 1, F_LEAF = 2, F_TIME = 3;
-// Int32 words (index slot*16 + k), after the four doubles.
-const I_LEAFLO = 8, I_LEAFHI = 9, I_INFO = 10, I_PCID = 11, I_RIPLO = 12, I_RIPHI = 13, I_SEQ = 14;
+// Int32 words (index slot*16 + k), after the four doubles. TlbSlab.write fills a slot; the MMU's quick
+// refill writes the same words itself (a call with fourteen number arguments costs more than the fill).
+export const F_VPN = 0, F_BASE = 1, F_LEAF = 2, F_TIME = 3;
+export const I_LEAFLO = 8, I_LEAFHI = 9, I_INFO = 10, I_PCID = 11, I_RIPLO = 12, I_RIPHI = 13;
+const I_SEQ = 14;
 /** INFO word: bits 1:0 page-size level, 4:2 PERM_* rights, then D, G and live. */
 export const INFO_LEVEL = 3, INFO_PERM_SHIFT = 2, INFO_DIRTY = 32, INFO_GLOBAL = 64, INFO_LIVE = 128;
 
