@@ -30,7 +30,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const REPS = 3; // the image's first two repetitions warm the engine up; the third is measured
+const REPS = 5; // the image's first four repetitions warm the engine up; the fifth is measured (README: Warm-up)
 
 type UnicornRunner = (spec: ImageSpec) => ImageResult;
 
