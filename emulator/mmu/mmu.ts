@@ -9,7 +9,7 @@
 // RFLAGS.AC).
 import { CpuState, CR0_PG, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../cpu/state.js';
 import { CpuFault, VEC_GP, VEC_PF, VEC_SS } from '../cpu/faults.js';
-import { Frame, PhysicalMemory, PAGE_SIZE } from '../memory/physical.js';
+import { Frame, PhysicalMemory, PAGE_SIZE, SLAB_PAGE_MASK, SLAB_SHIFT } from '../memory/physical.js';
 import {
   EmulatorHooks, FLUSH_INVLPG, FLUSH_INVPCID_ADDR, FLUSH_INVPCID_ALL, FLUSH_INVPCID_CONTEXT,
   FLUSH_INVPCID_NONGLOBAL, FLUSH_KINDS, FLUSH_MOV_CR0, FLUSH_MOV_CR3, FLUSH_MOV_CR4, FLUSH_PAGE_FAULT,
@@ -147,6 +147,9 @@ export class Mmu {
   private readonly dbg = new WalkResult();
   /** Host frame of the page the last translate() produced, when it is allocated (else null). */
   private xFrame: Frame | null = null;
+  /** Its host page (PhysicalMemory.hostPage) when the quick refill produced it, else -1: a read then
+   *  goes through the slab, which stays in the host's cache, not through the frame's own objects. */
+  private xHost = -1;
   // flush bookkeeping (no closure allocated per flush)
   private fDropped = 0;
   private fDroppedGlobal = 0;
@@ -351,6 +354,8 @@ export class Mmu {
 
   read8Miss(lo: number, hi: number): number {
     const p = this.translate(lo, hi, this.dataAccess(0));
+    const h = this.xHost;
+    if (h >= 0) return this.mem.slabBytes[h >>> SLAB_SHIFT][(h & SLAB_PAGE_MASK) * PAGE_SIZE + (lo & 0xfff)];
     const f = this.xFrame;
     return f !== null ? f.bytes[lo & 0xfff] : this.mem.read8(p);
   }
@@ -501,6 +506,7 @@ export class Mmu {
     const c = this.counters;
     c.slowTranslations++;
     this.xFrame = null;
+    this.xHost = -1;
     const s = this.s;
     const cr4 = s.cr4;
     // canonical (SDM 3.3.7.1): bits 63:47 (63:56 with LA57) all equal
@@ -596,7 +602,16 @@ export class Mmu {
     const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
-    const f = this.frameOf(base * INV_PAGE, access);
+    // the frame by its host page: the page number is all the read after this needs (xHost)
+    const mem = this.mem;
+    let h = mem.hostPage(base * INV_PAGE);
+    let f: Frame | null = null;
+    if (h >= 0) f = mem.byHost[h];
+    else if ((access & ACC_WRITE) !== 0) {
+      f = mem.frameForWrite(base * INV_PAGE);
+      if (f !== null) h = f.hostPage;
+    }
+    this.xHost = h;
     slab.frames[slot] = f; // a 4 KiB entry has one frame (or none yet), and frames are never freed
     if (f !== null) this.fillFrontEnd(f, slot, info, lo, hi, access);
     return base + (lo & 0xfff);

@@ -83,4 +83,35 @@ describe('the short refill from the PDE cache decides as the full walk does', ()
     // the short path did take the cases it is for (and the rest fell back to the walk)
     expect(shortPath).toBeGreaterThan(cases / 8);
   });
+
+  it('reads and writes the right bytes through the frame it found (by host page), allocated or not', () => {
+    const m = createTestMachine();
+    const { cpu, pt, mem } = m;
+    const mmu = cpu.mmu;
+    const PAGES = 8;
+    for (let k = 0; k < PAGES; k++) pt.map(BigInt(VA + k * 0x1000), FRAME + k * 0x1000, 1, PT_P | PT_RW | PT_A | PT_D);
+    // frames written in reverse: host pages run the other way from physical ones
+    for (let k = PAGES - 2; k >= 0; k--) mem.write8(FRAME + k * 0x1000 + 0x77, 0xa0 + k);
+    mmu.onMovCr3(false);
+    mmu.translate(VA, 0, 0); // fills the PDE cache
+    const quick = (): number => mmu.counters.pscHits[0];
+    for (let k = 0; k < PAGES - 1; k++) {
+      mmu.onMovCr3(false);
+      mmu.translate(VA + ((k + 1) % PAGES) * 0x1000, 0, 0); // the PDE cache again after the flush
+      const before = quick();
+      expect(mmu.read8(VA + k * 0x1000 + 0x77, 0), `page ${k}`).toBe(0xa0 + k);
+      expect(mmu.read8(VA + k * 0x1000 + 0x78, 0)).toBe(0);
+      expect(quick()).toBe(before + 1);
+    }
+    // the last page was never written: reads as zero without a frame, and a write allocates one
+    const last = FRAME + (PAGES - 1) * 0x1000;
+    expect(mmu.read8(VA + (PAGES - 1) * 0x1000 + 0x77, 0)).toBe(0);
+    expect(mem.hostPage(last / 4096)).toBe(-1);
+    mmu.onMovCr3(false);
+    mmu.translate(VA, 0, 0);
+    mmu.write8(VA + (PAGES - 1) * 0x1000 + 0x77, 0, 0x5c);
+    expect(mem.hostPage(last / 4096)).toBeGreaterThanOrEqual(0);
+    expect(mem.read8(last + 0x77)).toBe(0x5c);
+    expect(mmu.read8(VA + (PAGES - 1) * 0x1000 + 0x77, 0)).toBe(0x5c);
+  });
 });
