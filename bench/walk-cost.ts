@@ -4,7 +4,7 @@
 // the walks between them, leaves out start-up, compilation and the boot. Counts are the same from one
 // run to the next where this VM's wall time swings by 1.8× (bench/README.md), so a change to the miss
 // path can be judged in minutes: the session that wrote this cut 1543 instructions and 6.9 misses per
-// walk to 1436 and 4.3 with it.
+// walk to about 1440 and 4.5 with it.
 //   node dist/bench/walk-cost.js [--passes 50,450] [--paging 4|5]
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
