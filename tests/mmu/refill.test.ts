@@ -114,4 +114,28 @@ describe('the short refill from the PDE cache decides as the full walk does', ()
     expect(mem.read8(last + 0x77)).toBe(0x5c);
     expect(mmu.read8(VA + (PAGES - 1) * 0x1000 + 0x77, 0)).toBe(0x5c);
   });
+  it('a walked entry for a page with no frame yet does not inherit the frame of its slot\'s last entry', () => {
+    const m = createTestMachine();
+    const { cpu, pt, mem } = m;
+    const mmu = cpu.mmu;
+    const written = VA, untouched = VA + 0x1000;
+    pt.map(BigInt(written), FRAME, 1, PT_P | PT_RW | PT_A | PT_D);
+    pt.map(BigInt(untouched), FRAME + 0x1000, 1, PT_P | PT_RW | PT_A | PT_D);
+    mem.write8(FRAME + 0x10, 0x11);
+    for (const psc of [false, true]) {
+      // with the PDE cache on, the first access after MOV CR3 still walks (the flush emptied it)
+      mmu.setPscEnabled(psc);
+      mmu.onMovCr3(false);
+      expect(mmu.read8(written + 0x10, 0)).toBe(0x11);
+      mmu.onMovCr3(false); // every slot free again: the next fill reuses the one just used
+      const walks = mmu.counters.walks;
+      expect(mmu.read8(untouched + 0x10, 0)).toBe(0);
+      expect(mmu.counters.walks).toBe(walks + 1);
+      // a TLB hit this time (and the front-end's first fill for the page): still no frame, still zero
+      expect(mmu.read8(untouched + 0x10, 0)).toBe(0);
+      expect(mmu.read8(untouched + 0x10, 0)).toBe(0);
+      expect(mmu.counters.walks).toBe(walks + 1);
+      expect(mem.hostPage(FRAME / 4096 + 1)).toBe(-1);
+    }
+  });
 });
