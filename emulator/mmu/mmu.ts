@@ -17,7 +17,7 @@ import {
 import { ACC_FETCH, ACC_IMPLICIT, ACC_STACK, ACC_USER, ACC_WRITE, PERM_U, PERM_W, PERM_X } from './access.js';
 import { PagingMode } from './paging-mode.js';
 import {
-  F_BASE, F_LEAF, F_TIME, F_VPN, I_INFO, I_LEAFHI, I_LEAFLO, I_PCID, I_RIPHI, I_RIPLO, INFO_DIRTY, INFO_GLOBAL,
+  F_BASE, F_LEAF, F_TIME, F_VPN, I_INFO, I_HOST, I_LEAFHI, I_LEAFLO, I_PCID, I_RIPHI, I_RIPLO, INFO_DIRTY, INFO_GLOBAL,
   INFO_LEVEL, INFO_LIVE, INFO_PERM_SHIFT, TlbEntry, TlbSlab, TlbStore, UnboundedTlb,
 } from './tlb.js';
 import {
@@ -529,10 +529,11 @@ export class Mmu {
         const level = info & INFO_LEVEL;
         const inner = level === 0 ? 0 : level === 1 ? (lo & 0x1ff000) >>> 0 : (lo & 0x3ffff000) >>> 0;
         const page = slab.pageBase(slot) + inner;
-        let f: Frame | null = level === 0 ? slab.frames[slot] : null;
+        const h = level === 0 ? slab.hostPage(slot) : -1;
+        let f: Frame | null = h >= 0 ? this.mem.byHost[h] : null;
         if (f === null) {
           f = this.frameOf(page * INV_PAGE, access);
-          if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame, and frames are never freed
+          if (level === 0 && f !== null) slab.setHostPage(slot, f.hostPage); // a 4 KiB entry has one frame
         }
         if (f !== null) this.fillFrontEnd(f, slot, info, lo, hi, access);
         return page + (lo & 0xfff);
@@ -599,9 +600,6 @@ export class Mmu {
     i32[iw + I_PCID] = pcid;
     i32[iw + I_RIPLO] = s.insnRipLo ?? s.ripLo;
     i32[iw + I_RIPHI] = s.insnRipHi ?? s.ripHi;
-    const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
-    c.fills++;
-    if (displaced >= 0) this.displaced(displaced, slot);
     // the frame by its host page: the page number is all the read after this needs (xHost)
     const mem = this.mem;
     let h = mem.hostPage(base * INV_PAGE);
@@ -611,9 +609,12 @@ export class Mmu {
       f = mem.frameForWrite(base * INV_PAGE);
       if (f !== null) h = f.hostPage;
     }
+    i32[iw + I_HOST] = h;
     this.xHost = h;
     this.xFrame = f;
-    slab.frames[slot] = f; // a 4 KiB entry has one frame (or none yet), and frames are never freed
+    const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
+    c.fills++;
+    if (displaced >= 0) this.displaced(displaced, slot);
     return base + (lo & 0xfff);
   }
 
@@ -641,7 +642,7 @@ export class Mmu {
     // entry's first hit (fillFrontEnd)
     const f = this.frameOf(page * INV_PAGE, access);
     this.xFrame = f;
-    if (level === 0) slab.frames[slot] = f; // a 4 KiB entry has one frame (or none yet), and frames are never freed
+    if (level === 0 && f !== null) slab.setHostPage(slot, f.hostPage); // a 4 KiB entry has one frame
     return page + (lo & 0xfff);
   }
 

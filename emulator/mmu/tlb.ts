@@ -8,7 +8,6 @@
 // fill, a lookup or a flush allocates nothing and touches no boxed numbers. A TlbEntry object is made
 // for a slot only when someone outside the MMU asks for it (hooks, reports); it then keeps its
 // identity until the slot is dropped (alive = false from then on).
-import type { Frame } from '../memory/physical.js';
 
 const TWO9 = 512;
 
@@ -48,6 +47,10 @@ export class TlbEntry {
 export const F_VPN = 0, F_BASE = 1, F_LEAF = 2, F_TIME = 3;
 export const I_LEAFLO = 8, I_LEAFHI = 9, I_INFO = 10, I_PCID = 11, I_RIPLO = 12, I_RIPHI = 13;
 const I_SEQ = 14;
+/** For 4 KiB entries: the host page of the page's frame once known (PhysicalMemory.hostPage; frames are
+ *  never freed), -1 until then. A word of the slot's own cache line, where an array of frames would be a
+ *  second line and a write barrier per fill. */
+export const I_HOST = 15;
 /** INFO word: bits 1:0 page-size level, 4:2 PERM_* rights, then D, G and live. */
 export const INFO_LEVEL = 3, INFO_PERM_SHIFT = 2, INFO_DIRTY = 32, INFO_GLOBAL = 64, INFO_LIVE = 128;
 
@@ -55,8 +58,6 @@ export const INFO_LEVEL = 3, INFO_PERM_SHIFT = 2, INFO_DIRTY = 32, INFO_GLOBAL =
 export class TlbSlab {
   f64: Float64Array;
   i32: Int32Array;
-  /** For 4 KiB entries: the host frame of the page once known (frames are never freed). */
-  frames: (Frame | null)[];
   private objs: (TlbEntry | null)[];
   /** Slots with an object (release skips the lookup while there are none). */
   objCount = 0;
@@ -74,7 +75,6 @@ export class TlbSlab {
   constructor(initial = 256) {
     this.f64 = new Float64Array(0);
     this.i32 = new Int32Array(0);
-    this.frames = [];
     this.objs = [];
     this.free = new Int32Array(0);
     this.grow(initial);
@@ -86,7 +86,7 @@ export class TlbSlab {
     f64.set(this.f64);
     this.f64 = f64;
     this.i32 = new Int32Array(buf);
-    for (let s = this.capacity; s < cap; s++) { this.frames.push(null); this.objs.push(null); }
+    for (let s = this.capacity; s < cap; s++) this.objs.push(null);
     const free = new Int32Array(cap);
     free.set(this.free.subarray(0, this.freeTop));
     this.free = free;
@@ -142,7 +142,7 @@ export class TlbSlab {
     i32[i + I_PCID] = pcid;
     i32[i + I_RIPLO] = ripLo;
     i32[i + I_RIPHI] = ripHi;
-    this.frames[slot] = null;
+    i32[i + I_HOST] = -1;
   }
 
   vpn(slot: number): number { return this.f64[slot * 8 + F_VPN]; }
@@ -153,6 +153,8 @@ export class TlbSlab {
   pcid(slot: number): number { return this.i32[slot * 16 + I_PCID]; }
   seq(slot: number): number { return this.i32[slot * 16 + I_SEQ]; }
   setSeq(slot: number, v: number): void { this.i32[slot * 16 + I_SEQ] = v; }
+  hostPage(slot: number): number { return this.i32[slot * 16 + I_HOST]; }
+  setHostPage(slot: number, h: number): void { this.i32[slot * 16 + I_HOST] = h; }
 
   /** The object for a live slot (made on first request; the same object until the slot is dropped). */
   object(slot: number): TlbEntry {
