@@ -7,9 +7,10 @@
 //   least 1 for a small loop, which can leave at any instruction); it runs at most that many
 //   instructions and returns how many retired, with RIP, the registers, the lazy flags and
 //   cpu.instructions exactly as the interpreter would leave them;
-// - before any instruction that touches memory or may fault it stores that instruction's RIP in
-//   insnRipLo and the retired count in cpu.instructions, so a fault (thrown out of the block) is
-//   delivered at the right instruction and the MMU, hooks and the stale-TLB oracle see the right site;
+// - before any instruction that may fault it stores that instruction's RIP in insnRipLo and the
+//   retired count in cpu.instructions, so a fault (thrown out of the block) is delivered at the right
+//   instruction and the MMU, hooks and the stale-TLB oracle see the right site; a memory access
+//   inline stores them on its slow paths only (operand-source.ts, SYNC), a front-end hit needs neither;
 // - instructions that change anything the run loop checks between instructions end the block before
 //   them (classify.ts); a write into the block's own frame drops its decoded code (self-modifying
 //   code), and the block then returns at the next instruction;
@@ -23,6 +24,7 @@ import { push, pop } from '../stack.js';
 import { CpuFault, VEC_GP, VEC_SS } from '../faults.js';
 import { classify, BLOCK_STOP, BLOCK_END } from './classify.js';
 import { emitBody, conditionSrc, Emitted, flagFields, flagStoresSrc, FlagsKnown } from './emit.js';
+import { SYNC } from './operand-source.js';
 
 export type BlockFn = (c: Cpu, budget: number) => number;
 
@@ -153,7 +155,7 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial
     const e = emitted[k];
     if (e !== null) {
       const after = k + 1 < bodyCount ? emitted[k + 1] : null;
-      src += (e.sync ? sync : '') + e.src + flagStoresSrc(e.flagStores, deadFlagFields(e, after, budgetChecks));
+      src += syncedSrc(e, sync) + flagStoresSrc(e.flagStores, deadFlagFields(e, after, budgetChecks));
       if (e.writes) src += `if(F.code!==K){c.ripLo=(B+${next})|0;${leave(k + 1)}}`;
     } else {
       // the interpreter's handler, with RIP at the next instruction as the run loop leaves it
@@ -174,6 +176,13 @@ function passSrc(insns: Insn[], endsWithBranch: boolean, loops: boolean, partial
 function deadFlagFields(e: Emitted, after: Emitted | null, budgetChecks: boolean): number {
   if (after === null || budgetChecks || e.writes || after.sync || after.readsFlags) return 0;
   return flagFields(after.flagStores);
+}
+
+/** The instruction's source with the RIP/count stores where it marks them (SYNC), else before it when
+ *  it may fault. */
+function syncedSrc(e: Emitted, sync: string): string {
+  if (e.src.includes(SYNC)) return e.src.split(SYNC).join(sync);
+  return (e.sync ? sync : '') + e.src;
 }
 
 function offsetOf(insns: Insn[], k: number): number {

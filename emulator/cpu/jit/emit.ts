@@ -46,7 +46,8 @@ export interface Emitted {
   flagStores: FlagStore[];
   /** It reads the lazy-flag record left by the instruction before it (from the CPU, not from locals). */
   readsFlags: boolean;
-  /** The instruction reads or writes memory, or may fault: the block records where it is first. */
+  /** The instruction reads or writes memory, or may fault: the block records where it is (where its
+   *  source marks SYNC, else before it). */
   sync: boolean;
   /** The instruction may write memory (the block then checks that its own code was not overwritten). */
   writes: boolean;

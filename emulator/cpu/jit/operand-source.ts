@@ -74,7 +74,7 @@ export function effectiveAddress(i: Insn, next: number): string {
   } else {
     src += 'el=el|0;';
   }
-  if (i.stackRef) src += 'if(!M.isCanonical(eh))throw X.ss();';
+  if (i.stackRef) src += `if(!M.isCanonical(eh)){${SYNC}throw X.ss();}`;
   return src;
 }
 
@@ -82,6 +82,14 @@ export function effectiveAddress(i: Insn, next: number): string {
 // slot for reads and one for writes, the frame in feFrame), and call the Mmu method on a miss. The block
 // takes TR/TW/FF/FM/FC from the MMU at entry: nothing a block may execute switches the front-end set.
 // Same access, same counters, same result as the call.
+
+/**
+ * Marks where an instruction's source needs the CPU to know which instruction is executing (its RIP in
+ * insnRipLo, the retired count in cpu.instructions): before anything that may fault or that the MMU,
+ * the hooks or the stale-TLB oracle may look at — a front-end miss, a write to a watched frame, a #SS.
+ * The block compiler puts the stores there; a front-end hit, which none of them sees, skips them.
+ */
+export const SYNC = '/*sync*/';
 
 /** The front-end hit test for the page of (el, eh) in tag array `tags`, with room for `size` bytes. */
 function hit(tags: string, size: number): string {
@@ -91,20 +99,20 @@ function hit(tags: string, size: number): string {
 /** Statements reading memory at (el, eh): the value into v (and vh at size 8). */
 export function readMemSrc(size: number): string {
   switch (size) {
-    case 8: return `${hit('TR', 8)}{FC.feHits++;f=FF[s].view;vh=f.getInt32(o+4,true);v=f.getInt32(o,true);}else{v=M.read64Miss(el,eh);vh=M.hi;}`;
-    case 4: return `${hit('TR', 4)}{FC.feHits++;v=FF[s].view.getInt32(o,true);}else v=M.readMiss(el,eh,4);`;
-    case 2: return `${hit('TR', 2)}{FC.feHits++;v=FF[s].view.getUint16(o,true);}else v=M.readMiss(el,eh,2);`;
-    default: return `${hit('TR', 1)}{FC.feHits++;v=FF[s].bytes[o];}else v=M.read8Miss(el,eh);`;
+    case 8: return `${hit('TR', 8)}{FC.feHits++;f=FF[s].view;vh=f.getInt32(o+4,true);v=f.getInt32(o,true);}else{${SYNC}v=M.read64Miss(el,eh);vh=M.hi;}`;
+    case 4: return `${hit('TR', 4)}{FC.feHits++;v=FF[s].view.getInt32(o,true);}else{${SYNC}v=M.readMiss(el,eh,4);}`;
+    case 2: return `${hit('TR', 2)}{FC.feHits++;v=FF[s].view.getUint16(o,true);}else{${SYNC}v=M.readMiss(el,eh,2);}`;
+    default: return `${hit('TR', 1)}{FC.feHits++;v=FF[s].bytes[o];}else{${SYNC}v=M.read8Miss(el,eh);}`;
   }
 }
 
 /** Statement writing (lo, hi) to memory at (el, eh). */
 export function writeMemSrc(size: number, lo: string, hi: string): string {
-  const fast = `f=FF[s];FC.feHits++;if(f.flags!==0)M.mem.notifyWrite(f,f.pfn*4096+o,${size});`;
+  const fast = `f=FF[s];FC.feHits++;if(f.flags!==0){${SYNC}M.mem.notifyWrite(f,f.pfn*4096+o,${size});}`;
   switch (size) {
-    case 8: return `${hit('TW', 8)}{${fast}f.view.setInt32(o,${lo},true);f.view.setInt32(o+4,${hi},true);}else M.writeMiss(el,eh,8,${lo},${hi});`;
-    case 4: return `${hit('TW', 4)}{${fast}f.view.setInt32(o,${lo},true);}else M.writeMiss(el,eh,4,${lo},0);`;
-    case 2: return `${hit('TW', 2)}{${fast}f.view.setUint16(o,${lo},true);}else M.writeMiss(el,eh,2,${lo},0);`;
-    default: return `${hit('TW', 1)}{${fast}f.bytes[o]=${lo};}else M.writeMiss(el,eh,1,${lo},0);`;
+    case 8: return `${hit('TW', 8)}{${fast}f.view.setInt32(o,${lo},true);f.view.setInt32(o+4,${hi},true);}else{${SYNC}M.writeMiss(el,eh,8,${lo},${hi});}`;
+    case 4: return `${hit('TW', 4)}{${fast}f.view.setInt32(o,${lo},true);}else{${SYNC}M.writeMiss(el,eh,4,${lo},0);}`;
+    case 2: return `${hit('TW', 2)}{${fast}f.view.setUint16(o,${lo},true);}else{${SYNC}M.writeMiss(el,eh,2,${lo},0);}`;
+    default: return `${hit('TW', 1)}{${fast}f.bytes[o]=${lo};}else{${SYNC}M.writeMiss(el,eh,1,${lo},0);}`;
   }
 }
