@@ -383,12 +383,15 @@ class LevelMap {
 /** The entries of one tag (one PCID's non-global entries, or the global ones), one map per page size. */
 class SlotTable {
   private readonly maps: LevelMap[];
+  /** maps[0], the 4 KiB entries: the usual lookup reads it without indexing the array. */
+  readonly map4k: LevelMap;
   /** The page sizes present, as a bitmask (bit = level). */
   levelMask = 0;
 
   /** @param global the table of global entries (else of one PCID's non-global ones) */
   constructor(readonly global: boolean, pool: Chunk[]) {
     this.maps = [new LevelMap(pool), new LevelMap(pool), new LevelMap(pool)];
+    this.map4k = this.maps[0];
   }
 
   get count(): number { return this.maps[0].count + this.maps[1].count + this.maps[2].count; }
@@ -466,9 +469,19 @@ export class UnboundedTlb implements TlbStore {
     const tm = t === null ? 0 : t.levelMask;
     const gm = g.levelMask;
     if ((tm | gm) === 0) return -1;
+    // 4 KiB entries first, written out: most lookups end here, one way or the other
+    if ((tm & 1) !== 0) {
+      const s = (t as SlotTable).map4k.get(vpn4k);
+      if (s >= 0) return s;
+    }
+    if ((gm & 1) !== 0) {
+      const s = g.map4k.get(vpn4k);
+      if (s >= 0) return s;
+    }
+    if (((tm | gm) >> 1) === 0) return -1;
     let vpn = vpn4k;
-    for (let level = 0; level < 3; level++) {
-      if (level > 0) vpn = Math.floor(vpn / TWO9);
+    for (let level = 1; level < 3; level++) {
+      vpn = Math.floor(vpn / TWO9);
       const bit = 1 << level;
       if ((tm & bit) !== 0) {
         const s = (t as SlotTable).get(vpn, level);
