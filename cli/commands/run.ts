@@ -22,7 +22,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'cmdline', metavar: 'STRING', help: 'command line passed in the boot-info block' },
   { name: 'max-insns', metavar: 'N', help: 'stop with status 4 after N instructions (all CPUs together)' },
   { name: 'timeout', metavar: 'SECONDS', help: 'stop with status 4 after this much wall-clock time' },
-  { name: 'quantum', metavar: 'N', help: 'instructions per scheduler slice (default 200)' },
+  { name: 'quantum', metavar: 'N', help: 'instructions per scheduler slice (default 200; a lone CPU runs 10 000 or more at a time)' },
   { name: 'seed', metavar: 'S', help: 'vary slice lengths (1..2*quantum) with a PRNG seeded by S' },
   { name: 'serial', metavar: 'FILE', help: 'write COM1 output to FILE instead of stdout' },
   { name: 'json', metavar: 'FILE', help: 'write final registers, counters and the exit reason as JSON (- = stdout)' },

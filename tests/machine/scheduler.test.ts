@@ -56,13 +56,27 @@ describe('run endings', () => {
   });
 
   it('--timeout is checked between slices against the wall clock', () => {
-    const { m } = bootTestImage('spin');
+    const { m } = bootTestImage('spin', { cpus: 2 });
     let t = 0;
     const r = m.run({ timeoutMs: 1000, now: () => (t += 10), quantum: 50 });
     expect(r.reason).toBe('timeout');
     expect(r.status).toBe(4);
     expect(r.instructions).toBeGreaterThan(0);
     expect(r.instructions).toBeLessThan(200 * 50);
+  });
+
+  it('a lone CPU runs in slices of at least 10 000 instructions, whatever the quantum', () => {
+    const run = (cpus: number): { slices: number; insns: number } => {
+      const { m } = bootTestImage('spin', { cpus });
+      const r = m.run({ maxInsns: 100_000, quantum: 50 });
+      expect(r).toMatchObject({ reason: 'max-insns', instructions: 100_000 });
+      return { slices: r.slices, insns: m.cpus[0].instructions };
+    };
+    // nothing else runs between a lone CPU's slices: only the host's cost of switching changes
+    expect(run(1)).toEqual({ slices: 10, insns: 100_000 });
+    const two = run(2);
+    expect(two.slices).toBe(2000);
+    expect(two.insns).toBe(50_000);
   });
 });
 
