@@ -3,8 +3,8 @@
 // process (image-child.js) with two pass counts; the difference of the two runs' totals, divided by
 // the walks between them, leaves out start-up, compilation and the boot. Counts are the same from one
 // run to the next where this VM's wall time swings by 1.8× (bench/README.md), so a change to the miss
-// path can be judged in minutes: the session that wrote this cut 1543 instructions and 6.9 misses per
-// walk to about 1440 and 4.5 with it.
+// path can be judged in minutes (bench/README.md, "The walk, counted", has the figures). Counts depend
+// on the host CPU V8 compiles for: compare counts taken on one machine.
 //   node dist/bench/walk-cost.js [--passes 50,450] [--paging 4|5]
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
