@@ -556,9 +556,9 @@ export class Mmu {
    * The usual miss, without the walker's general machinery: the PDE cache (SDM 4.10.3) covers the
    * address and knows its page table's words, and the PTE there is present, has no reserved bit set,
    * already has A (and D, for a write) set and allows the access — the walk then writes nothing to
-   * memory and its only product is the TLB entry. Fills that entry (and the front-end) and returns the
-   * physical address; returns -1 having done nothing otherwise (walkAndFill then walks, faults
-   * included), and always while someone listens to fills.
+   * memory and its only product is the TLB entry. Fills that entry (not the front-end: fillFrontEnd)
+   * and returns the physical address; returns -1 having done nothing otherwise (walkAndFill then walks,
+   * faults included), and always while someone listens to fills.
    */
   private refillFromPdeCache(lo: number, hi: number, vpn4k: number, pcid: number, access: number): number {
     if (!this.quickRefill) return -1;
