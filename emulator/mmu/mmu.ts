@@ -145,10 +145,11 @@ export class Mmu {
   private tlbEvents = false;
   private readonly wr = new WalkResult();
   private readonly dbg = new WalkResult();
-  /** Host frame of the page the last translate() produced, when it is allocated (else null). */
+  /** Host frame of the page the last translate() produced, when it is allocated, unless the quick
+   *  refill produced it (xHost then): read it through accessFrame(). */
   private xFrame: Frame | null = null;
-  /** Its host page (PhysicalMemory.hostPage) when the quick refill produced it, else -1: a read then
-   *  goes through the slab, which stays in the host's cache, not through the frame's own objects. */
+  /** The host page (PhysicalMemory.hostPage) of the page the quick refill produced, else -1: read8Miss
+   *  reads through the slab, which stays in the host's cache, not through the frame's own objects. */
   private xHost = -1;
   // flush bookkeeping (no closure allocated per flush)
   private fDropped = 0;
@@ -395,7 +396,7 @@ export class Mmu {
     const off = lo & 0xfff;
     if (off + size <= PAGE_SIZE) {
       const p = this.translate(lo, hi, access);
-      const f = this.xFrame;
+      const f = this.accessFrame();
       if (f !== null) return size === 4 ? f.view.getInt32(off, true) : size === 1 ? f.bytes[off] : f.view.getUint16(off, true);
       const mem = this.mem;
       if (size === 4) return mem.read32(p);
@@ -409,7 +410,7 @@ export class Mmu {
     const off = lo & 0xfff;
     if (off <= PAGE_SIZE - 8) {
       const p = this.translate(lo, hi, access);
-      const f = this.xFrame;
+      const f = this.accessFrame();
       if (f !== null) {
         this.hi = f.view.getInt32(off + 4, true);
         return f.view.getInt32(off, true);
@@ -446,7 +447,7 @@ export class Mmu {
     const off = lo & 0xfff;
     const p0 = this.translate(lo, hi, access);
     const firstLen = Math.min(size, PAGE_SIZE - off);
-    const f = this.xFrame;
+    const f = this.accessFrame();
     if (firstLen === size && f !== null) {
       if (f.flags !== 0) this.mem.notifyWrite(f, p0, size);
       const v = f.view;
@@ -482,7 +483,8 @@ export class Mmu {
       return this.feFrame[slot];
     }
     const p = this.translate(lo, hi, this.dataAccess(ACC_FETCH));
-    return this.xFrame !== null ? this.xFrame : this.mem.peekFrame(Math.floor(p / PAGE_SIZE));
+    const f = this.accessFrame();
+    return f !== null ? f : this.mem.peekFrame(Math.floor(p / PAGE_SIZE));
   }
 
   /** One instruction byte (fetch access), for decoding across a page boundary. */
@@ -603,15 +605,12 @@ export class Mmu {
     // the frame by its host page: the page number is all the read after this needs (xHost)
     const mem = this.mem;
     let h = mem.hostPage(base * INV_PAGE);
-    let f: Frame | null = null;
-    if (h >= 0) f = mem.byHost[h];
-    else if ((access & ACC_WRITE) !== 0) {
-      f = mem.frameForWrite(base * INV_PAGE);
+    if (h < 0 && (access & ACC_WRITE) !== 0) {
+      const f = mem.frameForWrite(base * INV_PAGE);
       if (f !== null) h = f.hostPage;
     }
     i32[iw + I_HOST] = h;
     this.xHost = h;
-    this.xFrame = f;
     const displaced = this.store.insert(slot, vpn4k, 0, global, pcid);
     c.fills++;
     if (displaced >= 0) this.displaced(displaced, slot);
@@ -683,6 +682,12 @@ export class Mmu {
   /** RIP of the instruction being executed (the CPU's insnRip when it has one). */
   private ripLo(): number { return this.s.insnRipLo ?? this.s.ripLo; }
   private ripHi(): number { return this.s.insnRipHi ?? this.s.ripHi; }
+
+  /** The host frame of the page the last translate() produced, when it is allocated (else null). */
+  private accessFrame(): Frame | null {
+    const h = this.xHost;
+    return h >= 0 ? this.mem.byHost[h] : this.xFrame;
+  }
 
   /** The host frame of physical page `pfn` for an access (allocated for a write), or null. */
   private frameOf(pfn: number, access: number): Frame | null {
